@@ -1,0 +1,111 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Upcoming features the whole package opts into, as Hummingbird does.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "morse-cluster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MorseCode", targets: ["MorseCode"]),
+        .executable(name: "morse", targets: ["MorseCLI"]),
+        .executable(name: "morse-worker", targets: ["MorseWorkerCommand"]),
+        .executable(name: "morse-proxy", targets: ["MorseProxyCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+    ],
+    targets: [
+        // Pure core: the Morse alphabet, encoder, decoder, timing and audio. No I/O, no server dependency.
+        .target(name: "MorseCode", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MorseCLI",
+            dependencies: [
+                "MorseCode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Worker: storage (SQLite / PostgreSQL behind one protocol), the Hummingbird app, and its executable.
+        .target(
+            name: "MorseStore",
+            dependencies: [
+                "MorseCode",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MorseWorker",
+            dependencies: [
+                "MorseCode",
+                "MorseStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MorseWorkerCommand",
+            dependencies: [
+                "MorseWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Proxy: libevent (Debian's libevent-dev) and the HTTP/1.1 parser (libhttp-parser-dev) as system
+        // libraries, a library with the data plane, and its executable.
+        .systemLibrary(
+            name: "CLibevent",
+            pkgConfig: "libevent",
+            providers: [.apt(["libevent-dev", "libhttp-parser-dev"])]
+        ),
+        .target(
+            name: "MorseProxy",
+            dependencies: [
+                "CLibevent",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MorseProxyCommand",
+            dependencies: [
+                "MorseProxy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "MorseCodeTests", dependencies: ["MorseCode"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MorseWorkerTests",
+            dependencies: [
+                "MorseWorker",
+                "MorseStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MorseProxyTests", dependencies: ["MorseProxy"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,82 @@
+import MorseCode
+import Testing
+
+/// decode(encode(t)) == normalize(t) for random texts over the whole table, the prosigns and the §3 signs.
+@Suite struct RoundTripPropertyTests {
+    /// Everything text may hold: every symbol of the table (lower case too), §3 signs, spaces and line breaks.
+    static let pieces: [String] = {
+        var pieces = Alphabet.ituEntries.map(\.symbol)
+        pieces += Alphabet.ituEntries.filter { $0.category == .letter }.map { $0.symbol.lowercased() }
+        pieces += ["%", "‰", "×", "′", "″", "‘", "’", "“", "”", "<sk>", "<ar>", "E\u{301}"]
+        pieces += [" ", " ", " ", "  ", "\t", "\n", "\r\n"]
+        return pieces
+    }()
+
+    static func randomText(_ generator: inout SplitMix64, asciiOnly: Bool) -> String {
+        let pool = asciiOnly ? pieces.filter { $0.utf8.allSatisfy { $0 < 0x80 } } : pieces
+        let length = Int(generator.next() % 40)
+        return (0..<length).map { _ in pool[Int(generator.next() % UInt64(pool.count))] }.joined()
+    }
+
+    @Test func tenThousandRandomTexts() throws {
+        var generator = SplitMix64(seed: 0x4D4F_5253_45)
+        let encoder = MorseEncoder()
+        let decoder = MorseDecoder()
+        for round in 0..<10_000 {
+            let text = Self.randomText(&generator, asciiOnly: round % 2 == 0)
+            let morse = try encoder.encode(text)
+            let back = try decoder.decode(morse)
+            #expect(back == encoder.normalize(text), "text \(text.debugDescription) morse \(morse.debugDescription)")
+            if back != encoder.normalize(text) { return }
+        }
+    }
+
+    /// The ASCII fast path and the general Unicode path must agree exactly: force the general path by adding a
+    /// non-ASCII character that encodes the same in both (an apostrophe written as a minute sign ′).
+    @Test func fastAndGeneralPathsAgree() throws {
+        var generator = SplitMix64(seed: 42)
+        let encoder = MorseEncoder()
+        for _ in 0..<2_000 {
+            let text = Self.randomText(&generator, asciiOnly: true)
+            let fast = try encoder.encode(text + "'")
+            let general = try encoder.encode(text + "′")
+            #expect(fast == general, "text \(text.debugDescription)")
+        }
+    }
+
+    @Test func streamingInPiecesEqualsWhole() throws {
+        var generator = SplitMix64(seed: 7)
+        let encoder = MorseEncoder()
+        var lines: [String] = []
+        for _ in 0..<200 { lines.append(Self.randomText(&generator, asciiOnly: false).replacingNewlines()) }
+        let whole = try encoder.encode(lines.joined(separator: "\n"))
+        let output = MorseOutput()
+        var problems: [MorseError] = []
+        for (index, line) in lines.enumerated() {
+            let piece = Array((index == lines.count - 1 ? line : line + "\n").utf8)
+            try piece.withUnsafeBufferPointer { buffer throws(MorseError) in
+                _ = try encoder.encode(utf8: buffer, lenient: false, into: output, problems: &problems)
+            }
+        }
+        #expect(output.string() == whole)
+    }
+}
+
+extension String {
+    fileprivate func replacingNewlines() -> String {
+        String(map { $0.isNewline ? " " : $0 })
+    }
+}
+
+/// A small, fast, seedable generator: the same seed gives the same texts on every run and machine.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
