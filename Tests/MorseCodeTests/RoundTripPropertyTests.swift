@@ -1,5 +1,6 @@
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 /// decode(encode(t)) == normalize(t) for random texts over the whole table, the prosigns and the §3 signs.
 @Suite struct RoundTripPropertyTests {
@@ -78,5 +79,45 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The decoder's fast path and its careful path give the same text for everything the fast path accepts.
+@Suite struct DecoderPathTests {
+    static let separators = [" ", " ", " ", "  ", "   ", " / ", "/", " | ", "\t", "       ", "\n", " \n "]
+
+    @Test func fastAndCarefulPathsAgree() throws {
+        var generator = SplitMix64(seed: 99)
+        let codes = Alphabet.ituEntries.map(\.code)
+        let decoder = MorseDecoder()
+        var accepted = 0
+        for _ in 0..<3_000 {
+            var morse = ""
+            for _ in 0..<Int(generator.next() % 12) {
+                morse += codes[Int(generator.next() % UInt64(codes.count))]
+                morse += Self.separators[Int(generator.next() % UInt64(Self.separators.count))]
+            }
+            let fast = MorseOutput()
+            let careful = MorseOutput()
+            var problems: [MorseError] = []
+            var bytes = morse
+            let agreed = try bytes.withUTF8 { buffer throws(MorseError) -> Bool in
+                guard decoder.decodeFast(buffer, into: fast) else { return true }
+                try decoder.decodeBytes(buffer, lenient: false, positions: nil, into: careful, problems: &problems)
+                return fast.string() == careful.string()
+            }
+            #expect(agreed, "morse \(morse.debugDescription)")
+            if fast.count > 0 { accepted += 1 }
+        }
+        #expect(accepted > 2_000, "the fast path took too few inputs to prove anything")
+    }
+
+    @Test func fastPathDeclinesWhatItCannotJudge() throws {
+        let decoder = MorseDecoder()
+        for morse in [".- x", "..........", ".-     -...", ".-\r\n-...", "•"] {
+            var text = morse
+            let declined = text.withUTF8 { !decoder.decodeFast($0, into: MorseOutput()) }
+            #expect(declined, "\(morse.debugDescription)")
+        }
     }
 }

@@ -41,7 +41,9 @@ public struct MorseDecoder: Sendable {
         var local: [MorseError] = []
         let characters: Int
         if input.allSatisfy({ $0 < 0x80 }) {
-            try decodeBytes(input, lenient: lenient, positions: nil, into: buffer, problems: &local)
+            if !decodeFast(input, into: buffer) {
+                try decodeBytes(input, lenient: lenient, positions: nil, into: buffer, problems: &local)
+            }
             characters = input.count
         } else {
             let text = String(decoding: input, as: UTF8.self)
@@ -86,6 +88,7 @@ public struct MorseDecoder: Sendable {
             morse.makeContiguousUTF8()
             let result = morse.utf8.withContiguousStorageIfAvailable { buffer in
                 Result { () throws(MorseError) in
+                    if decodeFast(buffer, into: output) { return }
                     try decodeBytes(buffer, lenient: lenient, positions: nil, into: output, problems: &problems)
                 }
             }!
