@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Turn the outputs of the Morse Heat stack into an Ansible inventory.
+
+Input is what the OpenStack client prints for
+
+    openstack stack output show STACK --all -f json
+
+(a file path, or standard input when the path is "-" or omitted). Output is
+a static inventory, YAML by default or INI with --format ini, with the
+groups the playbooks use:
+
+    bastion    the SSH entry point, reached on its floating IP
+    internal   parent of the groups below; its ansible_ssh_common_args sends
+               every connection through the bastion (ssh -W), because these
+               hosts have no SSH path from outside
+      proxy    reached on its *private* address through the bastion (its
+               floating IP serves HTTP only)
+      workers
+      database
+
+Hosts are named like the servers without the stack prefix: bastion-1,
+proxy-1, web-1 ... web-N, db-1 (never the same as a group name).
+
+Only the Python 3 standard library is used, so the tool runs anywhere the
+OpenStack client does. Exit status: 0 on success, 2 on bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import re
+import sys
+import textwrap
+from typing import Any, NoReturn, TextIO
+
+GROUPS = ("bastion", "proxy", "workers", "database")
+INTERNAL = "internal"
+REQUIRED = ("bastion_public_ip", "proxy_private_ip", "worker_private_ips", "database_private_ip")
+# Users and key paths end up inside a ProxyCommand that ssh runs through a
+# shell, inside a quoted Ansible variable: allow only characters that need
+# no quoting at any of those levels.
+SAFE_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+SAFE_PATH = re.compile(r"^[A-Za-z0-9_./~+-]+$")
+
+
+class InputError(Exception):
+    """The stack outputs cannot be turned into an inventory."""
+
+
+def fail(message: str) -> NoReturn:
+    print(f"heat_inventory: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+# ----------------------------------------------------------------- input
+
+def parse_outputs(text: str, source: str) -> dict[str, Any]:
+    """Return {output_key: output_value} from any of the client's shapes.
+
+    Accepted:
+    * ``stack output show STACK --all -f json``: {key: "<JSON text of
+      {output_key, output_value, description}>"} (the client formats each
+      output as a JSON string inside the JSON object);
+    * the same with the inner objects already decoded;
+    * ``stack show STACK -f json``: {"outputs": [{output_key, output_value}]};
+    * a bare list of {output_key, output_value} objects.
+    """
+    if not text.strip():
+        raise InputError(f"{source} is empty; expected the JSON printed by "
+                         f"'openstack stack output show STACK --all -f json'")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source} is not JSON ({exc}); expected the output of "
+                         f"'openstack stack output show STACK --all -f json'") from None
+
+    if isinstance(data, dict) and isinstance(data.get("outputs"), list):
+        data = data["outputs"]
+    if isinstance(data, list):
+        data = {item.get("output_key"): item for item in data if isinstance(item, dict)}
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: expected a JSON object of stack outputs, got {type(data).__name__}")
+
+    outputs: dict[str, Any] = {}
+    for key, raw in data.items():
+        entry = raw
+        if isinstance(raw, str):
+            try:
+                entry = json.loads(raw)
+            except json.JSONDecodeError:
+                entry = raw
+        if isinstance(entry, dict) and "output_key" in entry:
+            if entry.get("output_error"):
+                raise InputError(f"output {key!r} failed in Heat: {entry['output_error']}")
+            outputs[key] = entry.get("output_value")
+        else:
+            outputs[key] = entry
+    return outputs
+
+
+def _ip(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{what}: expected an IP address, got {value!r}"
+                         f" (is the stack CREATE_COMPLETE?)")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise InputError(f"{what}: {value!r} is not an IP address") from None
+
+
+def _name(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{what}: expected a server name, got {value!r}")
+    return value
+
+
+# ----------------------------------------------------------------- model
+
+def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: str | None = None,
+                    host_key_checking: str = "accept-new") -> dict[str, Any]:
+    """Return the inventory as a nested dict (the YAML inventory layout)."""
+    missing = [k for k in REQUIRED if outputs.get(k) in (None, "", [])]
+    if missing:
+        raise InputError("missing stack output(s): " + ", ".join(missing)
+                         + "; is this the Morse cluster stack, and is it CREATE_COMPLETE?")
+
+    user = user or outputs.get("ssh_user") or "debian"
+    if not isinstance(user, str) or not SAFE_USER.match(user):
+        raise InputError(f"SSH user {user!r} is not a plain POSIX user name")
+    if ssh_key is not None and not SAFE_PATH.match(ssh_key):
+        raise InputError(f"key path {ssh_key!r} has characters that would need quoting; "
+                         f"use a path of letters, digits and ./_~+-")
+
+    bastion_ip = _ip(outputs["bastion_public_ip"], "bastion_public_ip")
+    worker_ips = outputs["worker_private_ips"]
+    if not isinstance(worker_ips, list):
+        raise InputError(f"worker_private_ips: expected a list, got {worker_ips!r}")
+    worker_names = outputs.get("worker_names")
+    if worker_names is not None and (not isinstance(worker_names, list) or len(worker_names) != len(worker_ips)):
+        raise InputError(f"worker_names has {len(worker_names) if isinstance(worker_names, list) else '?'} "
+                         f"entries but worker_private_ips has {len(worker_ips)}")
+
+    def host(address: str, server: Any, what: str, **extra: Any) -> dict[str, Any]:
+        hv: dict[str, Any] = {"ansible_host": address}
+        if _name(server, what):
+            hv["openstack_name"] = server  # the Nova name, for "openstack server show"
+        hv.update({k: v for k, v in extra.items() if v is not None})
+        return hv
+
+    def optional_ip(key: str) -> str | None:
+        return _ip(outputs[key], key) if outputs.get(key) else None
+
+    proxy_ip = _ip(outputs["proxy_private_ip"], "proxy_private_ip")
+    database_ip = _ip(outputs["database_private_ip"], "database_private_ip")
+    groups: dict[str, dict[str, dict[str, Any]]] = {
+        "bastion": {"bastion-1": host(bastion_ip, outputs.get("bastion_name"), "bastion_name",
+                                      private_ip=optional_ip("bastion_private_ip"))},
+        # The proxy's floating IP serves HTTP only; Ansible uses its private
+        # address through the bastion like every internal host.
+        "proxy": {"proxy-1": host(proxy_ip, outputs.get("proxy_name"), "proxy_name",
+                                  private_ip=proxy_ip, public_ip=optional_ip("proxy_public_ip"))},
+        "workers": {},
+        "database": {"db-1": host(database_ip, outputs.get("database_name"), "database_name",
+                                  private_ip=database_ip)},
+    }
+    for i, address in enumerate(worker_ips):
+        ip = _ip(address, f"worker_private_ips[{i}]")
+        # Heat names member i "<stack>-web-<i+1>"; the host name follows it.
+        groups["workers"][f"web-{i + 1}"] = host(ip, worker_names[i] if worker_names else None,
+                                                 f"worker_names[{i}]", private_ip=ip)
+
+    seen: dict[str, str] = {}
+    for hosts in groups.values():
+        for name, hv in hosts.items():
+            if name in GROUPS or name in (INTERNAL, "all", "ungrouped"):
+                raise InputError(f"host name {name!r} would clash with a group name")
+            if hv["ansible_host"] in seen:
+                raise InputError(f"{name} and {seen[hv['ansible_host']]} share the address {hv['ansible_host']}")
+            seen[hv["ansible_host"]] = name
+
+    hop = ["ssh", "-W", "%h:%p", "-q", "-o", f"StrictHostKeyChecking={host_key_checking}"]
+    if ssh_key:
+        hop += ["-i", ssh_key]
+    hop.append(f"{user}@{bastion_ip}")
+
+    all_vars: dict[str, Any] = {"ansible_user": user}
+    if ssh_key:
+        all_vars["ansible_ssh_private_key_file"] = ssh_key
+    ports = outputs.get("service_ports")
+    if isinstance(ports, dict):
+        # The ports Heat opened, so roles can default to the same values.
+        for key in sorted(ports):
+            if isinstance(ports[key], int) and re.match(r"^[a-z0-9_]+$", key):
+                all_vars[f"heat_{key}_port"] = ports[key]
+    cidr = outputs.get("private_network_cidr")
+    if isinstance(cidr, str):
+        try:
+            all_vars["heat_private_network_cidr"] = str(ipaddress.ip_network(cidr))
+        except ValueError:
+            raise InputError(f"private_network_cidr: {cidr!r} is not a network") from None
+
+    return {
+        "all": {
+            "vars": all_vars,
+            "children": {
+                "bastion": {"hosts": groups["bastion"]},
+                INTERNAL: {
+                    # Only the internal hosts go through the bastion; the
+                    # bastion itself is reached directly.
+                    "vars": {"ansible_ssh_common_args": f'-o ProxyCommand="{" ".join(hop)}"'},
+                    "children": {g: {"hosts": groups[g]} for g in ("proxy", "workers", "database")},
+                },
+            },
+        }
+    }
+
+
+# ---------------------------------------------------------------- output
+
+HEADER = ("Generated by ansible/inventory/heat_inventory.py from the Heat stack outputs.\n"
+          "Do not edit: run the tool again after every 'openstack stack update'.")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # A JSON string is a valid YAML double-quoted scalar.
+    return json.dumps(str(value))
+
+
+def _foldable(text: str) -> bool:
+    """True if a folded block scalar (>-) reproduces ``text`` exactly."""
+    return (bool(text) and text == text.strip() and "  " not in text and "\n" not in text
+            and "\t" not in text and text.isprintable() and " " in text)
+
+
+def to_yaml(inventory: dict[str, Any], width: int = 100) -> str:
+    lines = [f"# {line}" for line in HEADER.splitlines()] + ["---"]
+
+    def emit(node: dict[str, Any], indent: int) -> None:
+        for key, value in node.items():
+            pad = "  " * indent
+            if isinstance(value, dict):
+                if value:
+                    lines.append(f"{pad}{key}:")
+                    emit(value, indent + 1)
+                else:
+                    lines.append(f"{pad}{key}: {{}}")
+            elif isinstance(value, str) and len(pad + key + value) > width and _foldable(value):
+                # Keep lines short (yamllint): in a folded scalar each line
+                # break between two words reads back as one space.
+                lines.append(f"{pad}{key}: >-")
+                lines.extend(f"{pad}  {part}" for part in textwrap.wrap(
+                    value, width=max(40, width - len(pad) - 2), break_long_words=False, break_on_hyphens=False))
+            else:
+                lines.append(f"{pad}{key}: {_scalar(value)}")
+
+    emit(inventory, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _ini_value(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    # Ansible reads INI values with Python literal syntax: quote strings
+    # that contain spaces or quotes, with the quote they do not contain.
+    if re.match(r"^[A-Za-z0-9_.:/@%~+-]+$", text):
+        return text
+    if "'" not in text:
+        return f"'{text}'"
+    return json.dumps(text)
+
+
+def _leaf_groups(inventory: dict[str, Any]) -> dict[str, Any]:
+    children = inventory["all"]["children"]
+    return {"bastion": children["bastion"], **children[INTERNAL]["children"]}
+
+
+def to_ini(inventory: dict[str, Any]) -> str:
+    root = inventory["all"]
+    out = [f"# {line}" for line in HEADER.splitlines()]
+
+    def section(title: str, rows: list[str]) -> None:
+        out.append("")
+        out.append(f"[{title}]")
+        out.extend(rows)
+
+    section("all:vars", [f"{k}={_ini_value(v)}" for k, v in root["vars"].items()])
+    internal = root["children"][INTERNAL]
+    for group, body in _leaf_groups(inventory).items():
+        section(group, [name + "".join(f" {k}={_ini_value(v)}" for k, v in hv.items())
+                        for name, hv in body["hosts"].items()])
+    section(f"{INTERNAL}:children", list(internal["children"]))
+    section(f"{INTERNAL}:vars", [f"{k}={_ini_value(v)}" for k, v in internal["vars"].items()])
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ main
+
+def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="heat_inventory.py",
+        description="Turn 'openstack stack output show STACK --all -f json' into an Ansible "
+                    "inventory with the groups bastion, proxy, workers and database (the last "
+                    "three under 'internal', reached through the bastion).",
+        epilog="Example: openstack stack output show morse --all -f json "
+               "| ansible/inventory/heat_inventory.py -o ansible/inventory/heat.yml",
+    )
+    parser.add_argument("input", nargs="?", default="-",
+                        help="JSON file with the stack outputs; '-' or nothing reads standard input")
+    parser.add_argument("-o", "--output", default="-",
+                        help="file to write; '-' or nothing writes standard output")
+    parser.add_argument("-f", "--format", choices=("yaml", "ini"), default="yaml",
+                        help="inventory format (default: yaml)")
+    parser.add_argument("-u", "--user",
+                        help="SSH user on every host (default: the stack's ssh_user output, else debian)")
+    parser.add_argument("-i", "--ssh-key", metavar="PATH",
+                        help="private key for every host and for the bastion hop")
+    parser.add_argument("--bastion-host-key-checking", choices=("accept-new", "yes"), default="accept-new",
+                        help="StrictHostKeyChecking for the bastion hop inside the ProxyCommand "
+                             "(default: accept-new, so a new bastion does not stop a run at a prompt)")
+    args = parser.parse_args(argv)
+
+    stdin = stdin if stdin is not None else sys.stdin
+    try:
+        if args.input == "-":
+            if stdin.isatty():
+                parser.error("no input: pipe the JSON in, or give a file path")
+            text, source = stdin.read(), "standard input"
+        else:
+            try:
+                with open(args.input, encoding="utf-8") as handle:
+                    text, source = handle.read(), args.input
+            except OSError as exc:
+                raise InputError(f"cannot read {args.input}: {exc.strerror}") from None
+        inventory = build_inventory(parse_outputs(text, source), user=args.user, ssh_key=args.ssh_key,
+                                    host_key_checking=args.bastion_host_key_checking)
+    except InputError as exc:
+        fail(str(exc))
+
+    rendered = to_yaml(inventory) if args.format == "yaml" else to_ini(inventory)
+    if args.output == "-":
+        sys.stdout.write(rendered)
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(rendered)
+        except OSError as exc:
+            fail(f"cannot write {args.output}: {exc.strerror}")
+        hosts = sum(len(group["hosts"]) for group in _leaf_groups(inventory).values())
+        print(f"heat_inventory: wrote {args.output} ({hosts} hosts)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
