@@ -5,8 +5,16 @@ SHELL := /bin/bash
 
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
+# `make run` settings: the cluster on loopback.
+WORKERS ?= 2
+PROXY_PORT ?= 8080
+WORKER_PORT ?= 8081
+ADMIN_PORT ?= 9090
+# Python tools of the end-to-end tests live in a venv outside the tree (scripts/python-venv.sh).
+E2E_VENV = $(shell scripts/python-venv.sh Tests/e2e/requirements.txt e2e-venv)
 
-.PHONY: help deps deps-test build release lint format run test test-fast test-swift bench-core
+.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat deploy \
+	bench-core
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,12 +37,24 @@ lint: ## Check formatting with the toolchain's swift-format
 format: ## Reformat the Swift sources in place
 	$(SWIFT) format format --in-place --recursive Sources Tests
 
-run: deps ## Run the cluster locally (for now: the morse CLI's help)
-	$(SWIFT) build -c release --product morse $(SWIFT_BUILD_FLAGS)
-	.build/release/morse --help
+run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3, PROXY_PORT=...); Ctrl-C stops it
+	.build/release/morsectl cluster up --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
+		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat ## Run every test (installs what they need)
+
+test-swift: build ## Swift tests: the core, the worker (SQLite and a real PostgreSQL), the proxy (real sockets)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+test-e2e: build ## End-to-end: a local cluster, smoke round trips, a killed worker, Ctrl-C, the Jenkins job
+	PATH="$(E2E_VENV)/bin:$$PATH" pytest -v Tests/e2e
+
+test-heat: ## Heat templates validated by Heat's own engine, policy tests, the inventory bridge, yamllint
+	heat/test.sh
+
+deploy: ## Deploy with Ansible to INVENTORY (see ansible/README.md)
+	@test -n "$(INVENTORY)" || { echo "make deploy: set INVENTORY=path/to/inventory" >&2; exit 2; }
+	cd ansible && ansible-playbook -i "$(abspath $(INVENTORY))" site.yml
 
 test-fast: ## Only the pure core's tests: seconds, for iterating
 	$(SWIFT) test --filter MorseCodeTests $(SWIFT_BUILD_FLAGS)

@@ -43,6 +43,7 @@ public struct MorseEncoder: Sendable {
         problems: inout [MorseError]
     ) throws(MorseError) -> Int {
         let mark = buffer.count
+        let problemsMark = problems.count
         let characters: Int
         if let read = try encodeASCII(
             input, lenient: lenient, positionBase: positionBase, into: buffer,
@@ -51,6 +52,7 @@ public struct MorseEncoder: Sendable {
             characters = read
         } else {
             buffer.rewind(to: mark)
+            problems.removeSubrange(problemsMark...)
             let text = String(decoding: input, as: UTF8.self)
             var local: [MorseError] = []
             try encode(text, lenient: lenient, into: buffer, problems: &local)
@@ -69,6 +71,7 @@ public struct MorseEncoder: Sendable {
         problems: inout [MorseError]
     ) throws(MorseError) {
         let mark = output.count
+        let problemsMark = problems.count
         var text = text
         text.makeContiguousUTF8()
         let ascii = text.utf8.withContiguousStorageIfAvailable { buffer in
@@ -79,7 +82,7 @@ public struct MorseEncoder: Sendable {
         if case .success(.some) = ascii { return }
         if case .failure(let error) = ascii { throw error }
         output.rewind(to: mark)
-        problems.removeAll()
+        problems.removeSubrange(problemsMark...)
         try encodeGeneral(text, lenient: lenient, into: output, problems: &problems)
     }
 
@@ -173,6 +176,8 @@ public struct MorseEncoder: Sendable {
             }
             let position = positionBase + index - joinedLineBreaks
             let rest = UnsafeBufferPointer(rebasing: input[index...])
+            // A combining mark after it makes one character of this byte and the next: the general path judges.
+            if rest.count > 1, rest[1] >= 0x80 { return nil }
             var symbols: [String]
             var consumed = 1
             if byte == UInt8(ascii: "<"), let length = ProsignScanner.length(of: Array(rest.prefix(11))[...]) {

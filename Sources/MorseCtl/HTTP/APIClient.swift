@@ -1,0 +1,80 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One HTTP exchange as the tools count it: what came back, who served it, how long it took, or why it failed.
+struct Exchange: Sendable {
+    var status: Int?
+    var servedBy: String?
+    var body: Data
+    var seconds: Double
+    /// A transport failure (refused, reset, timed out), when there was no response.
+    var transportError: String?
+
+    var succeeded: Bool { transportError == nil && (200..<300).contains(status ?? 0) }
+
+    /// One line for reports: `POST /api/v1/encode → 502 from web2` or `→ connection refused`.
+    var summary: String {
+        if let transportError { return transportError }
+        return "HTTP \(status ?? 0)" + (servedBy.map { " from \($0)" } ?? "")
+            + (body.isEmpty ? "" : ": " + String(decoding: body.prefix(200), as: UTF8.self))
+    }
+}
+
+/// A small JSON-over-HTTP client on Foundation's URLSession, with keep-alive connections shared by all tasks.
+final class APIClient: Sendable {
+    let baseURL: URL
+    private let session: URLSession
+
+    init(baseURL: URL, connections: Int, timeout: Double) {
+        self.baseURL = baseURL
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = connections
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        session = URLSession(configuration: configuration)
+    }
+
+    func get(_ path: String, query: [String: String] = [:]) async -> Exchange {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty {
+            components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+            // `+` is a space in a query to most servers: encode it.
+            components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        }
+        return await send(URLRequest(url: components.url!))
+    }
+
+    func post(_ path: String, json: [String: any Sendable]) async -> Exchange {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try? JSONSerialization.data(withJSONObject: json)
+        return await send(request)
+    }
+
+    private func send(_ request: URLRequest) async -> Exchange {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        do {
+            let (data, response) = try await session.data(for: request)
+            let http = response as? HTTPURLResponse
+            return Exchange(
+                status: http?.statusCode, servedBy: http?.value(forHTTPHeaderField: "X-Served-By"), body: data,
+                seconds: elapsed(), transportError: nil)
+        } catch {
+            let method = request.httpMethod ?? "GET"
+            return Exchange(
+                status: nil, servedBy: nil, body: Data(), seconds: elapsed(),
+                transportError: "\(method) \(request.url?.path ?? ""): \(error.localizedDescription)")
+        }
+    }
+}
+
+extension Exchange {
+    /// The response body as a JSON object, or nil.
+    var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+}

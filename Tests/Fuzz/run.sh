@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets and runs each for a bounded time from its committed corpus.
+#
+# Usage: Tests/Fuzz/run.sh [--seconds N] [TARGET...]     targets: decoder encoder (default: all)
+#   --seconds N   run time per target (default 60; `make fuzz` runs longer)
+# Each harness is compiled into one module with the sources it tests (swiftc -sanitize=fuzzer,address), so the
+# fuzz build needs no package dependencies. New inputs found are kept in a work folder outside the tree; a crash
+# stops the run, its input is written to Tests/Fuzz/crashes/, and the script exits 1: add it to Regressions/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+seconds=60
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=(decoder encoder)
+work=${MORSE_FUZZ_DIR:-/var/cache/morse-cluster/fuzz}
+mkdir -p "$work" "$here/crashes"
+
+sources_for() {
+  case "$1" in
+    decoder) echo "$here/FuzzDecoder.swift" ;;
+    encoder) echo "$here/FuzzEncoder.swift" ;;
+    *) echo "fuzz: unknown target $1 (decoder, encoder)" >&2; exit 2 ;;
+  esac
+}
+
+total_runs=0
+for target in "${targets[@]}"; do
+  harness=$(sources_for "$target")
+  binary="$work/fuzz-$target"
+  echo "fuzz: building $target" >&2
+  # shellcheck disable=SC2046
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$target" \
+    $(find "$root/Sources/MorseCode" -name '*.swift' | sort) "$harness" -o "$binary" 2> "$work/build-$target.log" \
+    || { cat "$work/build-$target.log" >&2; exit 1; }
+  corpus="$work/corpus-$target"
+  mkdir -p "$corpus"
+  cp -n "$here/Corpus/$target/"* "$corpus/" 2>/dev/null || true
+  [ -d "$here/Regressions/$target" ] && cp -n "$here/Regressions/$target/"* "$corpus/" 2>/dev/null || true
+  echo "fuzz: running $target for ${seconds}s" >&2
+  log="$work/run-$target.log"
+  if ! "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+      -artifact_prefix="$here/crashes/$target-" "$corpus" > "$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "fuzz: $target FAILED: see Tests/Fuzz/crashes/" >&2
+    exit 1
+  fi
+  runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' | tail -1)
+  total_runs=$((total_runs + ${runs:-0}))
+  echo "fuzz: $target: ${runs:-0} executions in ${seconds}s, 0 crashes"
+done
+echo "fuzz: ${#targets[@]} targets, $total_runs executions, 0 crashes"
