@@ -10,10 +10,15 @@ WORKERS ?= 2
 PROXY_PORT ?= 8080
 WORKER_PORT ?= 8081
 ADMIN_PORT ?= 9090
+# Release binaries: the servers statically linked with the Swift runtime (the hosts Ansible deploys to have none),
+# morsectl linked normally (static FoundationNetworking needs a static libcurl, which Debian does not ship).
+RELEASE_SCRATCH ?= .build-release
+RELEASE_BIN = $(RELEASE_SCRATCH)/release
+MORSECTL = $(RELEASE_SCRATCH)-ctl/release/morsectl
 # Python tools of the end-to-end tests live in a venv outside the tree (scripts/python-venv.sh).
 E2E_VENV = $(shell scripts/python-venv.sh Tests/e2e/requirements.txt e2e-venv)
 
-.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat deploy \
+.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy \
 	bench-core
 
 help: ## List the targets
@@ -28,8 +33,9 @@ deps-test: ## Install build and test dependencies (apt, idempotent)
 build: deps ## Debug build of every product
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-release: deps ## Release build of every product
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+release: deps ## Release build: morse-worker, morse-proxy, morse (static runtime) and morsectl
+	MORSE_TESTBED_SCRATCH=$(RELEASE_SCRATCH) cluster/testbed/build > /dev/null
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) --product morse
 
 lint: ## Check formatting with the toolchain's swift-format
 	$(SWIFT) format lint --strict --recursive Sources Tests
@@ -38,10 +44,10 @@ format: ## Reformat the Swift sources in place
 	$(SWIFT) format format --in-place --recursive Sources Tests
 
 run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3, PROXY_PORT=...); Ctrl-C stops it
-	.build/release/morsectl cluster up --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
+	$(MORSECTL) cluster up --bin-dir $(RELEASE_BIN) --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
 		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build test-swift test-e2e test-heat ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-testbed ## Run every test (installs what they need)
 
 test-swift: build ## Swift tests: the core, the worker (SQLite and a real PostgreSQL), the proxy (real sockets)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
@@ -52,9 +58,27 @@ test-e2e: build ## End-to-end: a local cluster, smoke round trips, a killed work
 test-heat: ## Heat templates validated by Heat's own engine, policy tests, the inventory bridge, yamllint
 	heat/test.sh
 
-deploy: ## Deploy with Ansible to INVENTORY (see ansible/README.md)
-	@test -n "$(INVENTORY)" || { echo "make deploy: set INVENTORY=path/to/inventory" >&2; exit 2; }
-	cd ansible && ansible-playbook -i "$(abspath $(INVENTORY))" site.yml
+test-fuzz: ## Each libFuzzer target for 60 s from its committed corpus and past crashes
+	Tests/Fuzz/run.sh --seconds 60
+
+fuzz: ## Long fuzzing runs (FUZZ_SECONDS per target, default 1800)
+	Tests/Fuzz/run.sh --seconds $(or $(FUZZ_SECONDS),1800)
+
+test-testbed: ## Ansible on a real multi-host test bed (systemd-nspawn in network namespaces); needs root
+	MORSE_TESTBED_SCRATCH=$(RELEASE_SCRATCH) Tests/testbed/run.sh
+
+testbed-up: ## Start the test bed: bastion, proxy, web1, web2, db as containers in network namespaces
+	cluster/testbed/up
+
+testbed-down: ## Stop the test bed and remove everything it made
+	cluster/testbed/down
+
+deploy: ## Deploy with Ansible: to INVENTORY if set (e.g. from heat), else to the test bed
+	@if [ -n "$(INVENTORY)" ]; then \
+		cd ansible && ansible-playbook -i "$(abspath $(INVENTORY))" site.yml; \
+	else \
+		cluster/testbed/deploy; \
+	fi
 
 test-fast: ## Only the pure core's tests: seconds, for iterating
 	$(SWIFT) test --filter MorseCodeTests $(SWIFT_BUILD_FLAGS)

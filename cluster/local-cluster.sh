@@ -4,11 +4,13 @@
 #
 # Usage: cluster/local-cluster.sh start [morsectl cluster up options...]
 #        cluster/local-cluster.sh stop | status
-# Environment: MORSE_BIN_DIR (default .build/release), MORSE_CLUSTER_STATE (default
+# Environment: MORSE_BIN_DIR (default .build-release/release, as `make release` builds), MORSECTL (default
+#              .build-release-ctl/release/morsectl), MORSE_CLUSTER_STATE (default
 #              ${XDG_STATE_HOME:-~/.local/state}/morse-cluster-bg): database, log and pid file.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${MORSE_BIN_DIR:-$root/.build/release}
+bin=${MORSE_BIN_DIR:-$root/.build-release/release}
+morsectl=${MORSECTL:-$root/.build-release-ctl/release/morsectl}
 state=${MORSE_CLUSTER_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/morse-cluster-bg}
 pidfile=$state/cluster.pid
 log=$state/cluster.log
@@ -26,7 +28,7 @@ case "${1:-}" in
       [ "${args[$i]}" = --proxy-port ] && proxy_port=${args[$((i + 1))]}
     done
     # Its own session, so that stopping it reaches every process it started and nothing else.
-    setsid "$bin/morsectl" cluster up --state-dir "$state" --bin-dir "$bin" "$@" > "$log" 2>&1 < /dev/null &
+    setsid "$morsectl" cluster up --state-dir "$state" --bin-dir "$bin" "$@" > "$log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
     for _ in $(seq 1 120); do
       if curl -fsS "http://127.0.0.1:$proxy_port/healthz" > /dev/null 2>&1; then
@@ -53,7 +55,7 @@ case "${1:-}" in
     if running; then echo "local-cluster: running (pid $(cat "$pidfile"))"; else echo "local-cluster: stopped"; exit 3; fi
     ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

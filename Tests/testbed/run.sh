@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end test of the Ansible deployment on the multi-host test bed (issue 7). The one entry point `make test`
+# calls. As root (network namespaces, mounts, containers):
+#
+#   1. tools: debootstrap, systemd-nspawn, nftables (apt, only if missing); Ansible and the test tools in a venv
+#      outside the tree (/var/cache/morse-cluster/ansible-venv, from ansible/requirements.txt);
+#   2. the release binaries (--static-swift-stdlib) into their own scratch path (.build-testbed);
+#   3. a fresh test bed (cluster/testbed/down, then up);
+#   4. pytest, inside the operator namespace mc-admin: ansible-lint and --syntax-check, site.yml, morsectl smoke
+#      through the proxy's floating address, a second site.yml with changed=0, the hosts' assertions (testinfra),
+#      a reload of the proxy with a new backend list, a reboot of the internal hosts;
+#   5. cluster/testbed/down, then `status --check-clean`: fails if any process, mount, namespace or link is left.
+#
+# Prints the duration of each part; fails when the test (steps 3-5) takes longer than MORSE_E2E_LIMIT seconds
+# (default 900). Options go to pytest (e.g. `Tests/testbed/run.sh -k lint`). MORSE_TESTBED_KEEP=1 leaves the test
+# bed up afterwards for inspection (then run cluster/testbed/down yourself).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+testbed=$root/cluster/testbed
+limit=${MORSE_E2E_LIMIT:-900}
+started=$SECONDS
+
+say() { printf '%s run.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+[ "$(id -u)" -eq 0 ] || { say "run as root (network namespaces, mounts, containers)"; exit 2; }
+# One run at a time on this machine: a second one waits (the test bed's names and addresses are fixed).
+mkdir -p /var/cache/morse-cluster
+exec 8> /var/cache/morse-cluster/testbed-e2e.lock
+flock -n 8 || { say "another run holds /var/cache/morse-cluster/testbed-e2e.lock; waiting (up to 20 min)"; flock -w 1200 8; }
+
+# ------------------------------------------------------------------------------------------------------ 1. tools
+missing=()
+for pair in debootstrap:debootstrap systemd-nspawn:systemd-container nft:nftables ssh:openssh-client curl:curl; do
+  command -v "${pair%%:*}" > /dev/null || missing+=("${pair#*:}")
+done
+python3 -c 'import ensurepip' 2> /dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" > /dev/null; }
+fi
+venv=$(MORSE_VENV_DIR=/var/cache/morse-cluster "$root/scripts/python-venv.sh" "$root/ansible/requirements.txt" \
+  ansible-venv)
+say "tools ready (venv $venv) in $((SECONDS - started)) s"
+
+# --------------------------------------------------------------------------------------------------- 2. binaries
+build_started=$SECONDS
+cd "$root"
+built=$("$testbed/build")   # MORSE_BIN_DIR=... (static servers), MORSECTL=...
+eval "$built"
+bin=$MORSE_BIN_DIR
+ctl=$MORSECTL
+build_seconds=$((SECONDS - build_started))
+say "binaries in $bin (built in $build_seconds s)"
+
+# ----------------------------------------------------------------------------------------- 3-5. test bed, tests
+test_started=$SECONDS
+status=0
+finish() {
+  local clean=0
+  if [ "${MORSE_TESTBED_KEEP:-0}" = 1 ]; then
+    say "MORSE_TESTBED_KEEP=1: the test bed stays up (cluster/testbed/down removes it)"
+  else
+    "$testbed/down" || clean=1
+    "$testbed/status" --check-clean || clean=1
+  fi
+  local seconds=$((SECONDS - test_started))
+  [ "$clean" -eq 0 ] || status=1
+  say "e2e test (test bed up, tests, down): $seconds s (limit $limit s); binaries: $build_seconds s;" \
+    "whole run.sh: $((SECONDS - started)) s"
+  if [ "$seconds" -gt "$limit" ]; then
+    say "FAILED: the e2e test took longer than $limit s"
+    status=1
+  fi
+  if [ "$status" -eq 0 ]; then say "PASSED"; else say "FAILED"; fi
+  exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+"$testbed/down"
+"$testbed/up"
+# The leftover check must be able to fail: with the test bed up it has to list it.
+if seen=$("$testbed/status" --check-clean); then
+  say "FAILED: the leftover check sees nothing while the test bed is up"
+  exit 1
+fi
+say "leftover check, test bed up: $(echo "$seen" | grep -c '^  ') objects seen (as it must)"
+
+say "pytest Tests/testbed inside the operator namespace mc-admin"
+ip netns exec mc-admin env PATH="$venv/bin:$PATH" MORSE_BIN_DIR="$bin" MORSECTL="$ctl" PYTHONDONTWRITEBYTECODE=1 \
+  ANSIBLE_CONFIG="$root/ansible/ansible.cfg" YAMLLINT_CONFIG_FILE="$root/.yamllint" \
+  pytest -v -s -c "$root/Tests/testbed/pytest.ini" --rootdir "$root/Tests/testbed" "$root/Tests/testbed" "$@" ||
+  status=$?

@@ -1,0 +1,112 @@
+# shellcheck shell=bash disable=SC2034  # settings used by the scripts that source this file
+# Shared settings and helpers of the test bed scripts (up, down, status, boot-host). Sourced, not run.
+#
+# The test bed mirrors the Heat stack on one machine, with addresses from the benchmarking range 198.18.0.0/15:
+#
+#   public net  198.18.0.0/24  (the "floating" side)   admin 198.18.0.1   bastion-1 .10   proxy-1 .20
+#   private net 198.19.0.0/24                           bastion-1 .10   proxy-1 .20   web-1 .31   web-2 .32   db-1 .40
+#
+# Every host is a systemd-nspawn container in its own network namespace (mc-HOST). Both nets are bridges inside one
+# more namespace, mc-net, so the machine's own network namespace is never touched. The operator side (ansible, ssh,
+# curl, load tests) runs in mc-admin, which is on the public net only: internal hosts are reached through the
+# bastion, as in the cloud. A firewall in mc-proxy-1 plays the proxy's security group on its floating address:
+# only the HTTP port is open there.
+
+set -euo pipefail
+
+TB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TB_ROOT=$(cd "$TB_DIR/../.." && pwd)
+TB_CACHE=${MORSE_TESTBED_CACHE:-/var/cache/morse-cluster/testbed}
+TB_BASE=$TB_CACHE/base                # the Debian 12 root file system every host shares (read-only lower layer)
+TB_HOSTS=$TB_CACHE/hosts              # per host: upper/, work/, root/ (the overlay mount)
+TB_SSH=$TB_CACHE/ssh                  # the operator key and the test bed's own known_hosts
+TB_LOGS=$TB_CACHE/logs                # console log of each container (kept after down, for post-mortems)
+TB_RUN=/run/morse-testbed             # pid files; gone after down
+TB_KEY=$TB_SSH/id_ed25519
+TB_KNOWN_HOSTS=$TB_SSH/known_hosts
+TB_INVENTORY=${MORSE_TESTBED_INVENTORY:-$TB_ROOT/ansible/inventory/testbed/hosts.yml}
+TB_USER=debian
+TB_SUITE=bookworm
+TB_MIRROR=${MORSE_TESTBED_MIRROR:-http://deb.debian.org/debian}
+
+# Ports, as the Heat template's defaults (heat/cluster.yaml service_ports).
+TB_PROXY_HTTP_PORT=8080
+TB_PROXY_ADMIN_PORT=9000
+TB_WORKER_PORT=8081
+
+# What a Debian cloud image would carry, plus what the roles install, so that the roles' apt tasks are no-ops on the
+# offline private network. Changing this list (or TB_BASE_REVISION) rebuilds the base on the next `up`.
+TB_PACKAGES=(
+  systemd systemd-sysv dbus systemd-timesyncd openssh-server sudo python3 python3-apt python3-psycopg2 iproute2
+  ca-certificates tzdata acl procps curl less postgresql postgresql-client libevent-2.1-7 libhttp-parser2.9
+)
+TB_BASE_REVISION=3
+
+TB_NS_PREFIX=mc-
+TB_NET_NS=${TB_NS_PREFIX}net
+TB_ADMIN_NS=${TB_NS_PREFIX}admin
+TB_PUBLIC_NET=198.18.0
+TB_PRIVATE_NET=198.19.0
+TB_ADMIN_IP=$TB_PUBLIC_NET.1
+
+# name  private-ip  public-ip|-  group
+TB_HOST_TABLE="
+bastion-1 $TB_PRIVATE_NET.10 $TB_PUBLIC_NET.10 bastion
+proxy-1   $TB_PRIVATE_NET.20 $TB_PUBLIC_NET.20 proxy
+web-1     $TB_PRIVATE_NET.31 -                 workers
+web-2     $TB_PRIVATE_NET.32 -                 workers
+db-1      $TB_PRIVATE_NET.40 -                 database
+"
+
+tb_hosts() { awk 'NF { print $1 }' <<< "$TB_HOST_TABLE"; }
+tb_field() { awk -v h="$1" -v f="$2" '$1 == h { print $f }' <<< "$TB_HOST_TABLE"; }
+tb_private_ip() { tb_field "$1" 2; }
+tb_public_ip() { local ip; ip=$(tb_field "$1" 3); [ "$ip" = - ] || echo "$ip"; }
+tb_group() { tb_field "$1" 4; }
+tb_ns() { echo "$TB_NS_PREFIX$1"; }
+tb_namespaces() { echo "$TB_NET_NS" "$TB_ADMIN_NS"; for h in $(tb_hosts); do tb_ns "$h"; done; }
+tb_bastion_ip() { tb_public_ip bastion-1; }
+
+# Progress, one line per step.
+tb_step() { printf '%s testbed: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+tb_die() { printf 'testbed: error: %s\n' "$*" >&2; exit 1; }
+
+tb_need_root() { [ "$(id -u)" -eq 0 ] || tb_die "run as root (network namespaces, mounts, containers)"; }
+
+tb_ns_exists() { [ -e "/run/netns/$1" ]; }
+
+# The pid of a host's boot-host loop, if it is running.
+tb_host_pid() {
+  local file=$TB_RUN/$1.pid pid
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file")
+  kill -0 "$pid" 2> /dev/null || return 1
+  # Guard against pid reuse: the process must still be our loop for this host.
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -q "boot-host $1" || return 1
+  echo "$pid"
+}
+
+# The SSH options the operator side uses, as one string each for the bastion and for internal hosts (the inventory
+# and the tests use the same ones).
+tb_ssh_base_opts() {
+  echo "-o UserKnownHostsFile=$TB_KNOWN_HOSTS -o StrictHostKeyChecking=accept-new -o IdentitiesOnly=yes" \
+    "-o BatchMode=yes -o LogLevel=ERROR -i $TB_KEY"
+}
+tb_proxy_command() {
+  echo "ssh -W %h:%p -q $(tb_ssh_base_opts) $TB_USER@$(tb_bastion_ip)"
+}
+
+# ssh HOST COMMAND... from the admin namespace, through the bastion for internal hosts.
+tb_ssh() {
+  local host=$1 address
+  shift
+  # shellcheck disable=SC2046
+  if [ "$host" = bastion-1 ]; then
+    address=$(tb_bastion_ip)
+    ip netns exec "$TB_ADMIN_NS" ssh $(tb_ssh_base_opts) -o ConnectTimeout=5 "$TB_USER@$address" "$@"
+  else
+    address=$(tb_private_ip "$host")
+    ip netns exec "$TB_ADMIN_NS" ssh $(tb_ssh_base_opts) -o ConnectTimeout=5 \
+      -o "ProxyCommand=$(tb_proxy_command)" "$TB_USER@$address" "$@"
+  fi
+}
