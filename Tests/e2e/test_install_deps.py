@@ -12,8 +12,8 @@ def run_with_fake_apt(tmp_path: Path, installed: set[str], groups: list[str]) ->
     fake.mkdir()
     log = tmp_path / "apt.log"
     (fake / "dpkg-query").write_text(
-        "#!/bin/sh\nfor p in " + " ".join(sorted(installed)) + "; do\n"
-        '  [ "$p" = "$4" ] && { printf "install ok installed"; exit 0; }\ndone\nexit 1\n')
+        "#!/bin/sh\nfor last; do :; done\nfor p in " + " ".join(sorted(installed)) + "; do\n"
+        '  [ "$p" = "$last" ] && { printf "install ok installed"; exit 0; }\ndone\nexit 1\n')
     (fake / "apt-get").write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
     (fake / "systemctl").write_text("#!/bin/sh\nexit 0\n")
     (fake / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
