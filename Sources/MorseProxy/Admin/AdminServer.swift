@@ -1,0 +1,102 @@
+import CLibevent
+import Glibc
+import Logging
+
+/// The admin listener. evhttp fits here (low traffic, small bodies, GET/POST only) where it does not fit the
+/// data plane; it runs on the same loop, so handlers read proxy state without locks.
+final class AdminServer {
+    unowned(unsafe) let proxy: Proxy
+    private var http: OpaquePointer?
+
+    init(proxy: Proxy, address: HostPort) throws {
+        self.proxy = proxy
+        guard let http = evhttp_new(proxy.base) else { throw ProxyError("evhttp_new failed") }
+        self.http = http
+        evhttp_set_timeout(http, 10)
+        evhttp_set_max_headers_size(http, 8192)
+        evhttp_set_max_body_size(http, 4096)
+        evhttp_set_allowed_methods(http, UInt16(EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue))
+        guard evhttp_bind_socket(http, address.host, address.port) == 0 else {
+            evhttp_free(http)
+            self.http = nil
+            throw ProxyError("cannot bind admin listener on \(address)")
+        }
+        evhttp_set_gencb(http, adminCallback, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    func stop() {
+        if let http {
+            evhttp_free(http)
+            self.http = nil
+        }
+    }
+
+    fileprivate func handle(_ request: OpaquePointer) {
+        proxy.tick()
+        let uri = String(cString: evhttp_request_get_uri(request))
+        let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
+        let isPost = evhttp_request_get_command(request) == EVHTTP_REQ_POST
+        if let token = proxy.config.adminToken {
+            let given = evhttp_find_header(evhttp_request_get_input_headers(request), "Authorization")
+            let expected = "Bearer \(token)"
+            guard let given, Self.constantTimeEquals(String(cString: given), expected) else {
+                reply(request, 401, "{\"error\":\"missing or wrong bearer token\"}\n")
+                return
+            }
+        }
+        let route = AdminRoutes.route(method: isPost ? "POST" : "GET", path: path)
+        switch route {
+        case .status:
+            reply(request, 200, StatusReport.json(proxy))
+        case .metrics:
+            reply(request, 200, MetricsText.render(proxy), contentType: "text/plain; version=0.0.4")
+        case .health:
+            reply(request, 200, "{\"status\":\"ok\"}\n")
+        case .setState(let name, let state):
+            guard let backend = proxy.backends.first(where: { $0.name == name }) else {
+                reply(request, 404, "{\"error\":\"no backend named \(name)\"}\n")
+                return
+            }
+            let before = backend.state
+            backend.adminState = state
+            if state != .enabled { proxy.closeIdle(of: backend) }
+            if before != backend.state {
+                proxy.logger.notice(
+                    "backend \(name) state \(before.rawValue) -> \(backend.state.rawValue) (admin \(state.rawValue))")
+            }
+            reply(request, 200, StatusReport.backendJSON(backend) + "\n")
+        case .methodNotAllowed:
+            reply(request, 405, "{\"error\":\"method not allowed\"}\n")
+        case .notFound:
+            reply(request, 404, "{\"error\":\"not found\"}\n")
+        }
+    }
+
+    private func reply(
+        _ request: OpaquePointer, _ code: Int32, _ body: String, contentType: String = "application/json"
+    ) {
+        let headers = evhttp_request_get_output_headers(request)
+        evhttp_add_header(headers, "Content-Type", contentType)
+        evhttp_add_header(headers, "Cache-Control", "no-store")
+        let buffer = evbuffer_new()
+        var text = body
+        text.withUTF8 { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }
+        evhttp_send_reply(request, code, nil, buffer)
+        evbuffer_free(buffer)
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for index in 0..<max(x.count, y.count) {
+            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
+        }
+        return difference == 0
+    }
+}
+
+private let adminCallback: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Void = { request, arg in
+    let server = Unmanaged<AdminServer>.fromOpaque(arg!).takeUnretainedValue()
+    server.handle(request!)
+}

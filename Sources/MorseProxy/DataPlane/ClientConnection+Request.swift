@@ -1,0 +1,355 @@
+import CLibevent
+import Glibc
+import Logging
+
+/// Request side: parse the head, check it, rewrite it into `reqOut`, stream the body, pick a backend.
+extension ClientConnection {
+    func processInput() {
+        while true {
+            switch phase {
+            case .idle:
+                guard inBuf.readable > 0 else { return }
+                startRequest()
+            case .head:
+                parseHead()
+                return
+            case .body:
+                forwardBody()
+                return
+            case .awaiting, .closing:
+                return
+            }
+        }
+    }
+
+    private func startRequest() {
+        phase = .head
+        inBuf.compact()
+        parse.reset()
+        parse.base = inBuf.base
+        parsePos = 0
+        requestStartNs = Clock.nanoseconds()
+        deadline = proxy.now + Int64(proxy.config.clientHeaderTimeoutMs)
+        attempts = 0
+        triedMask = 0
+        replayable = true
+        requestComplete = false
+        responseStarted = false
+        status = 0
+        bytesOut = 0
+        requestIDLength = 0
+        dispatchNs = 0
+        responseHeadNs = 0
+        backend = nil
+        lastBackend = nil
+        logMethodLength = 0
+        logTargetLength = 0
+    }
+
+    private func parseHead() {
+        let consumed = parse.execute(inBuf.base + parsePos, inBuf.writeIndex - parsePos)
+        parsePos += consumed
+        if parse.hasError {
+            respondToParseError()
+            return
+        }
+        if !parse.headersComplete {
+            // The second test covers a reload that raised the limit above what this connection's buffer holds.
+            if parsePos > proxy.config.maxHeaderBytes || inBuf.writeIndex == inBuf.capacity {
+                respondLocally(
+                    431, "request header section larger than \(proxy.config.maxHeaderBytes) bytes", close: true)
+            }
+            return
+        }
+        if parsePos > proxy.config.maxHeaderBytes {
+            respondLocally(431, "request header section larger than \(proxy.config.maxHeaderBytes) bytes", close: true)
+            return
+        }
+        handleHead()
+    }
+
+    private func respondToParseError() {
+        switch http_errno(parse.errorCode) {
+        case HPE_HEADER_OVERFLOW:
+            respondLocally(431, "request header section too large", close: true)
+        case HPE_INVALID_VERSION:
+            respondLocally(505, "only HTTP/1.0 and HTTP/1.1 are supported", close: true)
+        case HPE_INVALID_METHOD:
+            respondLocally(400, "malformed request line", close: true)
+        case HPE_UNEXPECTED_CONTENT_LENGTH:
+            respondLocally(400, "conflicting Content-Length / Transfer-Encoding", close: true)
+        case HPE_INVALID_CONTENT_LENGTH:
+            respondLocally(400, "invalid Content-Length", close: true)
+        default:
+            respondLocally(400, "malformed request (\(parse.errorName))", close: true)
+        }
+    }
+
+    private func handleHead() {
+        let parser = parse.parser.pointee
+        isHTTP10 = parser.http_major == 1 && parser.http_minor == 0
+        guard parser.http_major == 1, parser.http_minor <= 1 else {
+            respondLocally(505, "only HTTP/1.0 and HTTP/1.1 are supported", close: true)
+            return
+        }
+        let method = UInt32(parser.method)
+        isHeadRequest = method == HTTP_HEAD.rawValue
+        idempotent = HeadRules.isIdempotent(method: method)
+        keepAlive = http_should_keep_alive(parse.parser) != 0
+        closeAfterResponse = !keepAlive || proxy.isShuttingDown
+        if parse.tooManyHeaders {
+            respondLocally(431, "more than \(proxy.config.maxHeaderCount) header fields", close: true)
+            return
+        }
+        if parse.foldedLine {
+            respondLocally(400, "obsolete line folding is not accepted", close: true)
+            return
+        }
+        if method == HTTP_CONNECT.rawValue {
+            respondLocally(501, "CONNECT is not supported by this gateway", close: true)
+            return
+        }
+        let verdict = HeadRules.checkRequest(
+            base: inBuf.base, spans: parse.spans, count: parse.spanCount, isHTTP10: isHTTP10)
+        if verdict.status != 0 {
+            respondLocally(verdict.status, verdict.reason, close: true)
+            return
+        }
+        if verdict.hasContentLength && parser.content_length > UInt64(proxy.config.maxBodyBytes) {
+            respondLocally(413, "request body larger than \(proxy.config.maxBodyBytes) bytes", close: true)
+            return
+        }
+        var generated = false
+        if verdict.requestIDIndex >= 0 {
+            let span = parse.spans[verdict.requestIDIndex]
+            guard span.valueLength > 0, Int(span.valueLength) <= Self.maxRequestIDLength else {
+                respondLocally(400, "X-Request-ID must be 1 to \(Self.maxRequestIDLength) bytes", close: true)
+                return
+            }
+            requestID.copyMemory(from: inBuf.base + Int(span.valueStart), byteCount: Int(span.valueLength))
+            requestIDLength = Int(span.valueLength)
+        } else {
+            proxy.requestIDs.write(to: requestID)
+            requestIDLength = RequestIDGenerator.length
+            generated = true
+        }
+        guard let target = requestTarget(method: method) else { return }
+        var maxForwards = -1
+        if verdict.maxForwardsIndex >= 0 && (method == HTTP_OPTIONS.rawValue || method == HTTP_TRACE.rawValue) {
+            let span = parse.spans[verdict.maxForwardsIndex]
+            guard let value = HeadRules.parseContentLength(inBuf.base + Int(span.valueStart), Int(span.valueLength))
+            else {
+                respondLocally(400, "invalid Max-Forwards", close: true)
+                return
+            }
+            if value == 0 {
+                // RFC 9110 §7.6.2: the proxy is the final recipient.
+                respondLocally(200, "max-forwards reached at morse-proxy", close: closeAfterResponse)
+                return
+            }
+            maxForwards = Int(min(value - 1, 1 << 31))
+        }
+        let methodName = http_method_str(http_method(method))!
+        let methodBytes = UnsafeRawBufferPointer(start: methodName, count: strlen(methodName))
+        if proxy.accessLog.isEnabled { rememberForLog(method: methodBytes, target: target.path) }
+        reqOut.clear()
+        reqUnsent = 0
+        let additions = HeadWriter.RequestAdditions(
+            clientAddress: UnsafeRawBufferPointer(start: peer, count: peerLength),
+            requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength),
+            generatedRequestID: generated, hostOverride: target.host, decrementedMaxForwards: maxForwards)
+        guard
+            HeadWriter.writeRequest(
+                into: &reqOut, method: methodBytes, target: target.path, base: inBuf.base, spans: parse.spans,
+                count: parse.spanCount, verdict: verdict, additions: additions)
+        else {
+            respondLocally(431, "request header section too large to forward", close: true)
+            return
+        }
+        reqUnsent = reqOut.readable
+        // The parser paused on the head's final LF; feed it again so the parser sets up body framing.
+        inBuf.readIndex = parsePos
+        _ = parse.execute(inBuf.base + parsePos, 1)
+        inBuf.consume(1)
+        if parse.hasError {
+            respondToParseError()
+            return
+        }
+        requestComplete = parse.messageComplete
+        phase = requestComplete ? .awaiting : .body
+        deadline = requestComplete ? .max : proxy.now + Int64(proxy.config.clientBodyTimeoutMs)
+        if !requestComplete { appendBody() }
+        if phase == .closing { return }
+        dispatch()
+    }
+
+    struct Target {
+        var path: UnsafeRawBufferPointer
+        var host: UnsafeRawBufferPointer
+    }
+
+    static let slash: StaticString = "/"
+
+    /// origin-form as is; absolute-form rewritten to origin-form with Host taken from it (RFC 9112 §3.2.2);
+    /// asterisk-form only for OPTIONS.
+    private func requestTarget(method: UInt32) -> Target? {
+        guard parse.urlStart >= 0, parse.urlLength > 0 else {
+            respondLocally(400, "missing request target", close: true)
+            return nil
+        }
+        let url = inBuf.base + parse.urlStart
+        let length = parse.urlLength
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        let first = url.load(as: UInt8.self)
+        if first == 0x2F { return Target(path: UnsafeRawBufferPointer(start: url, count: length), host: none) }
+        if first == 0x2A && length == 1 && method == HTTP_OPTIONS.rawValue {
+            return Target(path: UnsafeRawBufferPointer(start: url, count: 1), host: none)
+        }
+        var fields = http_parser_url()
+        http_parser_url_init(&fields)
+        let failed = http_parser_parse_url(url.assumingMemoryBound(to: CChar.self), length, 0, &fields) != 0
+        let hasHost = fields.field_set & UInt16(1 << UF_HOST.rawValue) != 0
+        let hasSchema = fields.field_set & UInt16(1 << UF_SCHEMA.rawValue) != 0
+        guard !failed, hasHost, hasSchema else {
+            respondLocally(400, "invalid request target", close: true)
+            return nil
+        }
+        func fieldOffset(_ field: http_parser_url_fields) -> Int {
+            Int(morse_url_offset(&fields, Int32(field.rawValue)))
+        }
+        func fieldLength(_ field: http_parser_url_fields) -> Int {
+            Int(morse_url_length(&fields, Int32(field.rawValue)))
+        }
+        func has(_ field: http_parser_url_fields) -> Bool { fields.field_set & UInt16(1 << field.rawValue) != 0 }
+        var hostLength = fieldLength(UF_HOST)
+        if has(UF_PORT) { hostLength = fieldOffset(UF_PORT) + fieldLength(UF_PORT) - fieldOffset(UF_HOST) }
+        let host = UnsafeRawBufferPointer(start: url + fieldOffset(UF_HOST), count: hostLength)
+        if has(UF_PATH) {
+            let end =
+                has(UF_QUERY)
+                ? fieldOffset(UF_QUERY) + fieldLength(UF_QUERY) : fieldOffset(UF_PATH) + fieldLength(UF_PATH)
+            return Target(
+                path: UnsafeRawBufferPointer(start: url + fieldOffset(UF_PATH), count: end - fieldOffset(UF_PATH)),
+                host: host)
+        }
+        return Target(path: UnsafeRawBufferPointer(start: Self.slash.utf8Start, count: 1), host: host)
+    }
+
+    private func rememberForLog(method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer) {
+        logMethodLength = min(method.count, 32)
+        logLine.copyMemory(from: method.baseAddress!, byteCount: logMethodLength)
+        logTargetLength = min(target.count, Self.maxLoggedTarget)
+        (logLine + 32).copyMemory(from: target.baseAddress!, byteCount: logTargetLength)
+    }
+
+    /// Streams body bytes into `reqOut`, never feeding the parser more than fits so parsed == forwarded.
+    private func appendBody() {
+        while phase == .body && inBuf.readable > 0 {
+            var room = reqOut.capacity - reqOut.writeIndex
+            if room == 0 {
+                // Out of room: drop what was already sent. The request can no longer be replayed.
+                let sentEnd = reqOut.writeIndex - reqUnsent
+                if sentEnd > reqOut.readIndex {
+                    reqOut.readIndex = sentEnd
+                    replayable = false
+                    reqOut.compact()
+                    room = reqOut.capacity - reqOut.writeIndex
+                }
+            }
+            if room == 0 {
+                pauseRead()
+                return
+            }
+            let feed = min(room, inBuf.readable)
+            let consumed = parse.execute(inBuf.readPointer, feed)
+            if parse.hasError {
+                respondToParseError()
+                return
+            }
+            if parse.bodyBytes > proxy.config.maxBodyBytes {
+                respondLocally(413, "request body larger than \(proxy.config.maxBodyBytes) bytes", close: true)
+                return
+            }
+            reqOut.append(inBuf.readPointer, consumed)
+            reqUnsent += consumed
+            inBuf.consume(consumed)
+            if parse.messageComplete {
+                requestComplete = true
+                phase = .awaiting
+                deadline = responseStarted ? deadline : .max
+            } else if consumed < feed {
+                respondLocally(400, "malformed request body", close: true)
+                return
+            }
+        }
+        if phase == .body { deadline = proxy.now + Int64(proxy.config.clientBodyTimeoutMs) }
+    }
+
+    private func forwardBody() {
+        appendBody()
+        if phase == .closing { return }
+        upstream?.flushRequest()
+    }
+
+    /// Upstream accepted bytes: room may have opened in `reqOut` for a paused body.
+    func requestBytesFlushed() {
+        if phase == .body && readPaused && reqUnsent < reqOut.capacity / 2 {
+            resumeRead()
+            appendBody()
+            if phase != .closing, reqUnsent > 0 { upstream?.flushRequest() }
+        }
+    }
+
+    /// Chooses a backend and an upstream connection for the current attempt.
+    func dispatch() {
+        attempts += 1
+        guard let chosen = proxy.pickBackend(excluding: triedMask) else {
+            if attempts == 1 {
+                respondLocally(503, "no backend is available", close: closeAfterResponse || !requestComplete)
+            } else {
+                respondLocally(502, "no backend answered", close: closeAfterResponse || !requestComplete)
+            }
+            return
+        }
+        triedMask |= 1 << UInt64(chosen.id & 63)
+        backend = chosen
+        lastBackend = chosen
+        chosen.inFlight += 1
+        dispatchNs = Clock.nanoseconds()
+        reqUnsent = reqOut.readable
+        guard let connection = proxy.acquire(chosen) else {
+            upstreamFailed(.connectFailed, countsAgainstBackend: true, detail: "connect refused")
+            return
+        }
+        upstream = connection
+        connection.attach(self)
+        connection.flushRequest()
+    }
+
+    /// The attempt failed before any response byte reached the client: retry elsewhere or answer 502/504.
+    func upstreamFailed(_ failure: RetryPolicy.Failure, countsAgainstBackend: Bool, detail: String) {
+        if let upstream {
+            self.upstream = nil
+            proxy.closeUpstream(upstream)
+        }
+        guard let failed = backend else { return }
+        backend = nil
+        failed.inFlight -= 1
+        failed.stats.failures &+= 1
+        if countsAgainstBackend { proxy.passiveFailure(failed, detail) }
+        let policy = RetryPolicy(retries: proxy.config.retries)
+        if policy.shouldRetry(
+            after: failure, attempt: attempts, idempotent: idempotent, replayable: replayable,
+            responseStarted: responseStarted)
+        {
+            failed.stats.retries &+= 1
+            proxy.retriesTotal &+= 1
+            dispatch()
+            return
+        }
+        let timeout = failure == .responseTimeout
+        respondLocally(
+            timeout ? 504 : 502, timeout ? "backend \(failed.name) timed out" : "backend \(failed.name): \(detail)",
+            close: closeAfterResponse || !requestComplete)
+    }
+}

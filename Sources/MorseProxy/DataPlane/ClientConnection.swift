@@ -1,0 +1,252 @@
+import CLibevent
+import Glibc
+import Logging
+
+/// One client connection and the exchange it is in. The request side lives in ClientConnection+Request, the
+/// response side in ClientConnection+Response; this file holds the socket, buffers and lifecycle.
+final class ClientConnection {
+    enum Phase {
+        /// Between requests on a keep-alive connection.
+        case idle
+        case head
+        /// Head forwarded, body still arriving.
+        case body
+        /// Request fully read; the response is awaited or being relayed.
+        case awaiting
+        /// Flushing a final answer, then closing.
+        case closing
+    }
+
+    unowned(unsafe) let proxy: Proxy
+    let fd: Int32
+    var readEvent: EventHandle!
+    var writeEvent: EventHandle!
+    var inBuf: ByteBuffer
+    var outBuf: ByteBuffer
+    /// The request as sent upstream (rewritten head, then body). Kept whole while it fits so it can be resent.
+    var reqOut: ByteBuffer
+    /// Bytes at the tail of `reqOut` not yet written upstream. A count from the end, so compaction keeps it valid.
+    var reqUnsent = 0
+    let parse: ParseState
+    var parsePos = 0
+    var phase = Phase.idle
+    var deadline: Int64
+    var registryIndex = -1
+    var isClosed = false
+    var readPaused = false
+    var flushQueued = false
+
+    // Exchange state.
+    var upstream: UpstreamConnection?
+    /// The backend of the current attempt, whose in-flight count this exchange holds.
+    var backend: Backend?
+    /// The backend of the latest attempt, for statistics and the access log.
+    var lastBackend: Backend?
+    var attempts = 0
+    var triedMask: UInt64 = 0
+    var replayable = true
+    var requestComplete = false
+    var responseStarted = false
+    var closeAfterResponse = false
+    var keepAlive = true
+    var isHTTP10 = false
+    var idempotent = true
+    var isHeadRequest = false
+    var status = 0
+    var bytesOut = 0
+    var requestStartNs: Int64 = 0
+    var dispatchNs: Int64 = 0
+    var responseHeadNs: Int64 = 0
+
+    /// Client address and request id as bytes, written once per connection / request into fixed storage.
+    let peer: UnsafeMutableRawPointer
+    var peerLength = 0
+    let requestID: UnsafeMutableRawPointer
+    var requestIDLength = 0
+    static let maxRequestIDLength = 128
+    /// Method and target for the access log, copied only when the log is on.
+    let logLine: UnsafeMutableRawPointer
+    var logMethodLength = 0
+    var logTargetLength = 0
+    static let maxLoggedTarget = 512
+
+    init(proxy: Proxy, fd: Int32, peer storage: inout sockaddr_storage) {
+        self.proxy = proxy
+        self.fd = fd
+        let config = proxy.config
+        inBuf = ByteBuffer(capacity: config.maxHeaderBytes + 16 * 1024)
+        outBuf = ByteBuffer(capacity: max(64 * 1024, config.maxHeaderBytes + 4096) + config.maxHeaderBytes + 4096)
+        reqOut = ByteBuffer(capacity: config.maxHeaderBytes + 4096 + 64 * 1024)
+        parse = ParseState(type: HTTP_REQUEST, base: inBuf.base, maxHeaders: config.maxHeaderCount)
+        peer = .allocate(byteCount: 64, alignment: 8)
+        requestID = .allocate(byteCount: Self.maxRequestIDLength, alignment: 8)
+        logLine = .allocate(byteCount: 32 + Self.maxLoggedTarget, alignment: 8)
+        deadline = proxy.now + Int64(config.clientIdleTimeoutMs)
+        peerLength = Sockets.formatPeer(&storage, into: peer)
+        let arg = Unmanaged.passUnretained(self).toOpaque()
+        readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: clientReadCallback, arg: arg)
+        writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: clientWriteCallback, arg: arg)
+        readEvent.enable()
+    }
+
+    deinit {
+        inBuf.deallocate()
+        outBuf.deallocate()
+        reqOut.deallocate()
+        peer.deallocate()
+        requestID.deallocate()
+        logLine.deallocate()
+    }
+
+    func onReadable() {
+        if inBuf.writableTail == 0 && phase != .head { inBuf.compact() }
+        if inBuf.writableTail == 0 {
+            // Nothing can be consumed until the exchange moves on (pipelined bytes, or body backpressure).
+            pauseRead()
+            return
+        }
+        let count = read(fd, inBuf.writePointer, inBuf.writableTail)
+        if count > 0 {
+            inBuf.writeIndex += count
+            processInput()
+        } else if count == 0 {
+            peerClosed()
+        } else if errno != EAGAIN && errno != EINTR {
+            abort()
+        }
+    }
+
+    /// EOF from the client. A half-close after a complete request still gets its response (RFC 9112 §9.6
+    /// lets a client half-close); anything else ends the connection.
+    private func peerClosed() {
+        switch phase {
+        case .awaiting:
+            pauseRead()
+            closeAfterResponse = true
+        case .closing:
+            pauseRead()
+            if outBuf.isEmpty { proxy.closeClient(self) }
+        default:
+            abort()
+        }
+    }
+
+    func onWritable() {
+        flushNow()
+    }
+
+    /// Queues a write for the end of the loop iteration. Writes of one epoll batch then go out together, as in
+    /// HAProxy: a backend or client woken by the first finds the others already queued, which saves wakeups on
+    /// the machine as a whole.
+    @inline(__always) func flush() {
+        if !flushQueued {
+            flushQueued = true
+            proxy.pendingClients.append(self)
+        }
+    }
+
+    /// Writes queued output. One write per call: a short write means the socket buffer is full, so a second
+    /// attempt would only return EAGAIN and cost a syscall.
+    func flushNow() {
+        if isClosed { return }
+        if !outBuf.isEmpty {
+            let pending = outBuf.readable
+            let count = write(fd, outBuf.readPointer, pending)
+            if count > 0 {
+                outBuf.consume(count)
+                bytesOut += count
+            } else if count < 0 && errno != EAGAIN && errno != EINTR {
+                abort()
+                return
+            }
+            if !outBuf.isEmpty {
+                writeEvent.enable()
+                deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
+                return
+            }
+        }
+        writeEvent.disable()
+        if phase == .awaiting { deadline = .max }
+        if phase == .closing {
+            proxy.closeClient(self)
+            return
+        }
+        if let upstream, upstream.readPaused {
+            upstream.resumeRead()
+            processResponse()
+        }
+    }
+
+    func pauseRead() {
+        if !readPaused {
+            readPaused = true
+            readEvent.disable()
+        }
+    }
+
+    func resumeRead() {
+        if readPaused {
+            readPaused = false
+            readEvent.enable()
+        }
+    }
+
+    /// The connection ends without a further answer: client gone, or a response broke off midway.
+    func abort() {
+        if let upstream {
+            self.upstream = nil
+            proxy.closeUpstream(upstream)
+        }
+        if let backend {
+            self.backend = nil
+            backend.inFlight -= 1
+            if status == 0 { status = responseStarted ? 0 : 499 }
+            logExchange()
+        }
+        proxy.closeClient(self)
+    }
+
+    func closeSocket() {
+        guard !isClosed else { return }
+        isClosed = true
+        readEvent.free()
+        writeEvent.free()
+        close(fd)
+    }
+
+    /// Called by the sweeper with the coarse clock.
+    func checkDeadline(now: Int64) {
+        guard now >= deadline else { return }
+        switch phase {
+        case .idle:
+            proxy.closeClient(self)
+        case .head:
+            respondLocally(408, "request header timeout", close: true)
+        case .body:
+            if responseStarted { abort() } else { respondLocally(408, "request body timeout", close: true) }
+        case .awaiting:
+            // A stalled writer (the client stopped reading).
+            abort()
+        case .closing:
+            proxy.closeClient(self)
+        }
+    }
+}
+
+private let clientReadCallback: event_callback_fn = { _, _, arg in
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
+    // next sweep, so it cannot be freed while its own callback runs.
+    Unmanaged<ClientConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
+        connection.proxy.tick()
+        connection.onReadable()
+    }
+}
+
+private let clientWriteCallback: event_callback_fn = { _, _, arg in
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
+    // next sweep, so it cannot be freed while its own callback runs.
+    Unmanaged<ClientConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
+        connection.proxy.tick()
+        connection.onWritable()
+    }
+}

@@ -1,0 +1,69 @@
+import CLibevent
+import Glibc
+import Logging
+
+extension Proxy {
+    /// Accepts in a batch (the backlog is drained up to a bound per wakeup to stay fair to other events).
+    func acceptReady() {
+        for _ in 0..<64 {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    morse_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                let code = errno
+                if code == EAGAIN || code == EINTR { return }
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    // The pending connection stays in the backlog; with level-triggered epoll the loop would
+                    // spin on it, so accepting pauses for a moment (libevent issues 71, 363).
+                    logger.error("accept: \(String(cString: strerror(code))); pausing accept for 100ms")
+                    acceptGate = .pausedForResources
+                    updateAccept()
+                    pauseTimer = addTimer(milliseconds: 100, repeating: false) { proxy in
+                        if proxy.acceptGate == .pausedForResources {
+                            proxy.acceptGate = .open
+                            proxy.updateAccept()
+                        }
+                    }
+                    return
+                }
+                continue
+            }
+            Sockets.setNoDelay(fd)
+            acceptedTotal &+= 1
+            let client = ClientConnection(proxy: self, fd: fd, peer: &storage)
+            client.registryIndex = clients.count
+            clients.append(client)
+            if clients.count >= config.maxConnections {
+                acceptGate = .atConnectionLimit
+                updateAccept()
+                return
+            }
+        }
+    }
+
+    func updateAccept() {
+        guard let listenEvent else { return }
+        let want = acceptGate == .open && !isShuttingDown
+        if want && !acceptEnabled {
+            event_add(listenEvent, nil)
+            acceptEnabled = true
+        } else if !want && acceptEnabled {
+            event_del(listenEvent)
+            acceptEnabled = false
+        }
+    }
+
+    /// Called when every backend's first check answered (or timed out): from then on traffic has a known set
+    /// of healthy backends. Connections made before wait in the kernel backlog, not in 503s.
+    func openAcceptGate() {
+        guard acceptGate == .waitingForFirstChecks else { return }
+        acceptGate = .open
+        updateAccept()
+        let states = backends.map { "\($0.name)=\($0.state.rawValue)" }.joined(separator: " ")
+        logger.notice("first health checks done (\(states)); accepting connections")
+    }
+}

@@ -1,0 +1,148 @@
+import CLibevent
+import Glibc
+import Logging
+
+/// Signals, reload and graceful shutdown.
+extension Proxy {
+    private final class SignalBox {
+        unowned(unsafe) let proxy: Proxy
+        init(proxy: Proxy) { self.proxy = proxy }
+    }
+
+    func installSignals() {
+        let box = Unmanaged.passRetained(SignalBox(proxy: self)).toOpaque()
+        for number in [SIGHUP, SIGTERM, SIGINT] {
+            let event = event_new(base, number, Int16(EV_SIGNAL | EV_PERSIST), signalCallback, box)!
+            event_add(event, nil)
+            timers.append(event)
+        }
+    }
+
+    fileprivate static func handleSignal(_ number: Int32, _ box: UnsafeMutableRawPointer) {
+        let proxy = Unmanaged<SignalBox>.fromOpaque(box).takeUnretainedValue().proxy
+        proxy.tick()
+        switch number {
+        case SIGHUP: proxy.reload()
+        default: proxy.beginShutdown(signal: number == SIGTERM ? "SIGTERM" : "SIGINT")
+        }
+    }
+
+    /// SIGHUP: re-read the configuration. A config that fails to load changes nothing.
+    public func reload() {
+        guard let reloader else {
+            logger.warning("SIGHUP ignored: no config file to reload")
+            return
+        }
+        do {
+            let fresh = try reloader()
+            apply(fresh)
+        } catch {
+            logger.error("reload failed, keeping the running configuration: \(error)")
+        }
+    }
+
+    /// Applies a new configuration without touching connections: backends are matched by name so their
+    /// pools, counters, health and operator state (drain, maint) carry over.
+    func apply(_ fresh: ProxyConfig) {
+        if fresh.listen != config.listen {
+            logger.warning("listen address change to \(fresh.listen) needs a restart; still on \(config.listen)")
+        }
+        if fresh.admin != config.admin {
+            logger.warning("admin address change needs a restart; keeping \(config.admin.map { "\($0)" } ?? "off")")
+        }
+        var kept = fresh
+        kept.listen = config.listen
+        kept.admin = config.admin
+        let healthChanged =
+            fresh.healthIntervalMs != config.healthIntervalMs || fresh.healthTimeoutMs != config.healthTimeoutMs
+            || fresh.healthPath != config.healthPath || fresh.rise != config.rise || fresh.fall != config.fall
+        config = kept
+        accessLog.open(config.accessLog)
+
+        var next: [Backend] = []
+        var added: [Backend] = []
+        for spec in fresh.backends {
+            if let existing = backends.first(where: { $0.name == spec.name }) {
+                if existing.address != spec.address {
+                    logger.notice("backend \(spec.name) address \(existing.address) -> \(spec.address)")
+                    existing.updateAddress(spec.address)
+                    closeIdle(of: existing)
+                }
+                next.append(existing)
+            } else {
+                let backend = addBackend(spec)
+                backends.removeLast()
+                next.append(backend)
+                added.append(backend)
+                logger.notice("backend \(spec.name) added at \(spec.address) (state \(backend.state.rawValue))")
+            }
+        }
+        for old in backends where !next.contains(where: { $0 === old }) {
+            old.removed = true
+            old.probe?.stop()
+            old.probe = nil
+            closeIdle(of: old)
+            logger.notice("backend \(old.name) removed (\(old.inFlight) in flight finish first)")
+        }
+        backends = next
+        if healthChanged {
+            for backend in backends {
+                backend.health = HealthMachine(rise: config.rise, fall: config.fall, initiallyUp: backend.health.isUp)
+                backend.probe?.stop()
+                backend.probe = nil
+                startProbe(backend)
+            }
+        } else {
+            for backend in added { startProbe(backend) }
+        }
+        logger.notice("configuration reloaded: \(backends.count) backends")
+    }
+
+    /// SIGTERM/SIGINT: stop accepting, let in-flight exchanges finish (each closing its connection), exit
+    /// when none is left or the grace period ends.
+    func beginShutdown(signal name: String) {
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        logger.notice("\(name): stopping; \(clients.count) connections, grace \(config.gracePeriodMs)ms")
+        updateAccept()
+        if let listenEvent {
+            event_free(listenEvent)
+            self.listenEvent = nil
+        }
+        if listenFD >= 0 {
+            close(listenFD)
+            listenFD = -1
+        }
+        for backend in backends { backend.probe?.stop() }
+        var index = clients.count - 1
+        while index >= 0 {
+            if index < clients.count {
+                let client = clients[index]
+                client.closeAfterResponse = true
+                if client.phase == .idle { closeClient(client) }
+            }
+            index -= 1
+        }
+        if clients.isEmpty {
+            finishShutdown()
+            return
+        }
+        graceTimer = addTimer(milliseconds: max(1, config.gracePeriodMs), repeating: false) { proxy in
+            proxy.logger.warning("grace period over: closing \(proxy.clients.count) connections")
+            while let client = proxy.clients.last { client.abort() }
+            proxy.finishShutdown()
+        }
+    }
+
+    func finishShutdown() {
+        for backend in backends { closeIdle(of: backend) }
+        accessLog.flush()
+        admin?.stop()
+        stopRequested = true
+        event_base_loopbreak(base)
+    }
+}
+
+private let signalCallback: event_callback_fn = { number, _, arg in
+    Proxy.handleSignal(number, arg!)
+}

@@ -1,0 +1,196 @@
+import CLibevent
+import Glibc
+import Logging
+
+/// One TCP connection to a backend: attached to a client while it carries that client's request, otherwise
+/// idle in its backend's pool. Its read event stays added while idle so a backend closing the connection is
+/// noticed at once, and stays added while active, so a request costs no `epoll_ctl` on this side.
+final class UpstreamConnection {
+    unowned(unsafe) let proxy: Proxy
+    let backend: Backend
+    let fd: Int32
+    var readEvent: EventHandle!
+    var writeEvent: EventHandle!
+    var inBuf: ByteBuffer
+    let parse: ParseState
+    var parsePos = 0
+    var client: ClientConnection?
+    var connecting: Bool
+    /// Carried a request before: an EOF on it may be the keep-alive race, not a backend failure.
+    var reused = false
+    var readPaused = false
+    var flushQueued = false
+    var sentThisAttempt = 0
+    var deadline: Int64 = .max
+    var registryIndex = -1
+    var isClosed = false
+    let generation: Int
+
+    init(proxy: Proxy, backend: Backend, fd: Int32, connecting: Bool) {
+        self.proxy = proxy
+        self.backend = backend
+        generation = backend.generation
+        self.fd = fd
+        self.connecting = connecting
+        let capacity = max(64 * 1024, proxy.config.maxHeaderBytes + 4096)
+        inBuf = ByteBuffer(capacity: capacity)
+        parse = ParseState(type: HTTP_RESPONSE, base: inBuf.base, maxHeaders: proxy.config.maxHeaderCount)
+        let arg = Unmanaged.passUnretained(self).toOpaque()
+        readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: upstreamReadCallback, arg: arg)
+        writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: upstreamWriteCallback, arg: arg)
+        readEvent.enable()
+        if connecting {
+            writeEvent.enable()
+            deadline = proxy.now + Int64(proxy.config.backendConnectTimeoutMs)
+        }
+    }
+
+    deinit { inBuf.deallocate() }
+
+    func attach(_ client: ClientConnection) {
+        self.client = client
+        sentThisAttempt = 0
+        parse.reset()
+        parse.base = inBuf.base
+        parsePos = 0
+        if !connecting { deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs) }
+    }
+
+    func onReadable() {
+        guard let client else {
+            // Idle in the pool: the backend closed it (or sent garbage); either way it cannot be reused.
+            proxy.closeUpstream(self)
+            return
+        }
+        if inBuf.writableTail == 0 {
+            if parse.headersComplete { inBuf.compact() }
+            if inBuf.writableTail == 0 {
+                pauseRead()
+                return
+            }
+        }
+        let count = read(fd, inBuf.writePointer, inBuf.writableTail)
+        if count > 0 {
+            inBuf.writeIndex += count
+            deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs)
+            client.processResponse()
+        } else if count == 0 {
+            endOfStream(client, error: 0)
+        } else if errno != EAGAIN && errno != EINTR {
+            endOfStream(client, error: errno)
+        }
+    }
+
+    private func endOfStream(_ client: ClientConnection, error: Int32) {
+        if client.responseStarted {
+            // A close-delimited body ends here; anything else is a truncated response.
+            if error == 0 && http_message_needs_eof(parse.parser) != 0 {
+                _ = parse.execute(inBuf.writePointer, 0)
+                if parse.messageComplete {
+                    client.processResponse()
+                    return
+                }
+            }
+            client.upstreamBroke()
+            return
+        }
+        client.upstreamFailed(
+            sentThisAttempt == 0 ? .nothingSent : .closedBeforeResponse(reusedConnection: reused),
+            countsAgainstBackend: !reused,
+            detail: error == 0 ? "closed before responding" : String(cString: strerror(error)))
+    }
+
+    func onWritable() {
+        guard let client else {
+            writeEvent.disable()
+            return
+        }
+        if connecting {
+            let code = Sockets.pendingError(fd)
+            if code != 0 {
+                client.upstreamFailed(
+                    .connectFailed, countsAgainstBackend: true, detail: "connect: \(String(cString: strerror(code)))")
+                return
+            }
+            connecting = false
+            deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs)
+        }
+        flushRequestNow()
+    }
+
+    /// Queues the write for the end of the loop iteration (see `ClientConnection.flush`).
+    @inline(__always) func flushRequest() {
+        if !flushQueued {
+            flushQueued = true
+            proxy.pendingUpstreams.append(self)
+        }
+    }
+
+    /// Writes whatever request bytes the client has queued. A partial write arms the write event; a full one
+    /// disarms it, so the common case of a small request written at once never touches epoll.
+    func flushRequestNow() {
+        guard !isClosed, let client, !connecting else { return }
+        let unsent = client.reqUnsent
+        if unsent == 0 {
+            writeEvent.disable()
+            return
+        }
+        let count = write(fd, client.reqOut.writePointer - unsent, unsent)
+        if count > 0 {
+            sentThisAttempt += count
+            client.reqUnsent -= count
+            if client.reqUnsent > 0 { writeEvent.enable() } else { writeEvent.disable() }
+            client.requestBytesFlushed()
+        } else if count < 0 && (errno == EAGAIN || errno == EINTR) {
+            writeEvent.enable()
+        } else {
+            let code = errno
+            client.upstreamFailed(
+                sentThisAttempt == 0 ? .nothingSent : .closedBeforeResponse(reusedConnection: reused),
+                countsAgainstBackend: !reused, detail: "write: \(String(cString: strerror(code)))")
+        }
+    }
+
+    /// Backpressure: the client is slower than the backend, so stop reading until its buffer drains.
+    func pauseRead() {
+        if !readPaused {
+            readPaused = true
+            readEvent.disable()
+            deadline = .max
+        }
+    }
+
+    func resumeRead() {
+        if readPaused {
+            readPaused = false
+            readEvent.enable()
+            deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs)
+        }
+    }
+
+    func closeSocket() {
+        guard !isClosed else { return }
+        isClosed = true
+        readEvent.free()
+        writeEvent.free()
+        close(fd)
+    }
+}
+
+private let upstreamReadCallback: event_callback_fn = { _, _, arg in
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
+    // next sweep, so it cannot be freed while its own callback runs.
+    Unmanaged<UpstreamConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
+        connection.proxy.tick()
+        connection.onReadable()
+    }
+}
+
+private let upstreamWriteCallback: event_callback_fn = { _, _, arg in
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
+    // next sweep, so it cannot be freed while its own callback runs.
+    Unmanaged<UpstreamConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
+        connection.proxy.tick()
+        connection.onWritable()
+    }
+}

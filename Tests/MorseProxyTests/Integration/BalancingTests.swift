@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+
+/// Acceptance 1: exact round-robin; a failing backend leaves rotation in time and comes back after `rise`.
+final class BalancingTests: XCTestCase {
+    func servedBy(_ proxy: ProxyProcess, count: Int) throws -> [String] {
+        let connection = try TestConnection(port: proxy.port)
+        var names: [String] = []
+        for _ in 0..<count {
+            try connection.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try connection.readResponse()
+            XCTAssertEqual(response.status, 200)
+            names.append(response.header("X-Served-By") ?? "?")
+        }
+        return names
+    }
+
+    func testRoundRobinOrderIsExactOverTwoAndThreeBackends() throws {
+        let backends = try ["a", "b", "c"].map { try BackendProcess($0) }
+        for count in [2, 3] {
+            let proxy = try ProxyProcess(backends: Array(backends.prefix(count)))
+            let names = try servedBy(proxy, count: 30)
+            let cycle = Array(names.prefix(count))
+            XCTAssertEqual(Set(cycle).count, count, "first \(count) requests hit \(count) distinct backends")
+            for (index, name) in names.enumerated() {
+                XCTAssertEqual(name, cycle[index % count], "request \(index): \(names)")
+            }
+            print("round-robin over \(count): \(names.prefix(9).joined(separator: " ")) …")
+        }
+    }
+
+    func testDownBackendLeavesWithinFallTimesIntervalPlusTimeoutAndReturnsAfterRise() throws {
+        let a = try BackendProcess("a")
+        let b = try BackendProcess("b")
+        // interval 200ms, timeout 100ms, fall 3, rise 2: out within 700ms, back within 2×200ms + 100ms.
+        let proxy = try ProxyProcess(backends: [a, b], arguments: ["--fall", "3", "--rise", "2"])
+        XCTAssertEqual(try proxy.status()["b"]?["state"] as? String, "up")
+
+        XCTAssertEqual(try request(port: b.port, "POST", "/_ctl/unready").status, 200)
+        let failedAt = Date()
+        var leftAfter: Double?
+        while Date().timeIntervalSince(failedAt) < 3 {
+            if try proxy.status()["b"]?["state"] as? String == "down" {
+                leftAfter = Date().timeIntervalSince(failedAt)
+                break
+            }
+            usleep(10_000)
+        }
+        let left = try XCTUnwrap(leftAfter, "b never went down")
+        print("backend left rotation after \(Int(left * 1000)) ms (bound fall×interval+timeout = 700 ms)")
+        XCTAssertLessThanOrEqual(left, 0.7 + 0.05)
+        XCTAssertEqual(Set(try servedBy(proxy, count: 6)), ["a"])
+
+        XCTAssertEqual(try request(port: b.port, "POST", "/_ctl/ready").status, 200)
+        let readyAt = Date()
+        var backAfter: Double?
+        while Date().timeIntervalSince(readyAt) < 3 {
+            if try proxy.status()["b"]?["state"] as? String == "up" {
+                backAfter = Date().timeIntervalSince(readyAt)
+                break
+            }
+            usleep(10_000)
+        }
+        let back = try XCTUnwrap(backAfter, "b never came back")
+        print("backend returned after \(Int(back * 1000)) ms (rise 2 × 200 ms interval)")
+        XCTAssertGreaterThanOrEqual(back, 0.2, "one passed check must not be enough with rise 2")
+        XCTAssertLessThanOrEqual(back, 0.5 + 0.05)
+        XCTAssertEqual(Set(try servedBy(proxy, count: 4)), ["a", "b"])
+        XCTAssertTrue(proxy.log().contains("backend b state up -> down"), proxy.log())
+        XCTAssertTrue(proxy.log().contains("backend b state down -> up"), proxy.log())
+    }
+}

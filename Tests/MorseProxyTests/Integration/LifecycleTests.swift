@@ -1,0 +1,191 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Acceptance 7 and the CLI: SIGHUP reload and SIGTERM under load, --check-config, metrics, access log.
+final class LifecycleTests: XCTestCase {
+    static func writeConfig(_ path: String, backends: [BackendProcess], extra: String = "") throws {
+        var text = "# test config\nhealth-interval 200ms\nhealth-timeout 100ms\naccess-log off\n" + extra
+        for backend in backends { text += "backend \(backend.name) 127.0.0.1:\(backend.port)\n" }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func load(_ proxy: ProxyProcess, seconds: Double, workers: Int, tally: Tally, path: String = "/") {
+        concurrently(workers) { _ in
+            let end = Date().addingTimeInterval(seconds)
+            var connection: TestConnection?
+            var count = 0
+            while Date() < end && count < 20_000 {
+                count += 1
+                do {
+                    if connection == nil { connection = try TestConnection(port: proxy.port) }
+                    try connection!.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+                    let response = try connection!.readResponse()
+                    if response.status == 200 {
+                        tally.add("ok")
+                        tally.add("by-" + (response.header("X-Served-By") ?? "?"))
+                    } else {
+                        tally.add("failed")
+                        tally.note("status \(response.status) \(response.text)")
+                    }
+                    if response.header("Connection") == "close" { connection = nil }
+                } catch {
+                    tally.add("failed")
+                    tally.note("\(error)")
+                    connection = nil
+                }
+            }
+        }
+    }
+
+    func testSighupWithChangedBackendListUnderLoadFailsNothingAndKeepsDrain() throws {
+        let a = try BackendProcess("a")
+        let b = try BackendProcess("b")
+        let c = try BackendProcess("c")
+        let path = NSTemporaryDirectory() + "morse-proxy-reload-\(getpid()).conf"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Self.writeConfig(path, backends: [a, b])
+        let proxy = try ProxyProcess(arguments: ["--config", path])
+        XCTAssertEqual(try proxy.admin("POST", "/backends/b/drain").status, 200)
+        let tally = Tally()
+        let (backendA, backendB, backendC) = (a, b, c)
+        let changer = Thread {
+            usleep(700_000)
+            try? Self.writeConfig(path, backends: [backendA, backendB, backendC])
+            proxy.signal(SIGHUP)
+            usleep(700_000)
+            try? Self.writeConfig(path, backends: [backendB, backendC])
+            proxy.signal(SIGHUP)
+        }
+        changer.start()
+        load(proxy, seconds: 2.5, workers: 6, tally: tally)
+        let status = try proxy.status()
+        print("SIGHUP under load: \(tally.all) \(tally.firstNotes); backends now \(status.keys.sorted())")
+        XCTAssertEqual(tally["failed"], 0, "\(tally.firstNotes)")
+        XCTAssertGreaterThan(tally["ok"], 500)
+        XCTAssertGreaterThan(tally["by-c"], 0, "added backend took traffic")
+        XCTAssertEqual(tally["by-b"], 0, "b stayed drained across both reloads")
+        XCTAssertEqual(Set(status.keys), ["b", "c"])
+        XCTAssertEqual(status["b"]?["state"] as? String, "draining", "drain survives SIGHUP")
+        XCTAssertTrue(proxy.log().contains("configuration reloaded"))
+    }
+
+    func testSigtermUnderLoadFinishesInFlightAndExitsZero() throws {
+        let a = try BackendProcess("a")
+        let b = try BackendProcess("b")
+        let proxy = try ProxyProcess(backends: [a, b])
+        let tally = Tally()
+        let group = DispatchGroup()
+        for _ in 0..<6 {
+            group.enter()
+            Thread.detachNewThread {
+                do {
+                    let response = try request(port: proxy.port, "/sleep?ms=800")
+                    tally.add(response.status == 200 ? "ok" : "failed")
+                    if response.header("Connection") == "close" { tally.add("told-to-close") }
+                } catch {
+                    tally.add("failed")
+                    tally.note("\(error)")
+                }
+                group.leave()
+            }
+        }
+        usleep(250_000)
+        let sentAt = Date()
+        proxy.signal(SIGTERM)
+        usleep(100_000)
+        XCTAssertThrowsError(try TestConnection(port: proxy.port), "no longer accepting")
+        group.wait()
+        let exit = proxy.waitForExit(seconds: 5)
+        print(
+            "SIGTERM: \(tally.all) exit \(String(describing: exit)) after \(Int(Date().timeIntervalSince(sentAt) * 1000)) ms"
+        )
+        XCTAssertEqual(tally["ok"], 6, "\(tally.firstNotes)")
+        XCTAssertEqual(tally["told-to-close"], 6)
+        XCTAssertEqual(exit, 0)
+    }
+
+    func runBinary(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProxyProcess.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
+    }
+
+    func testCheckConfigAndHelp() throws {
+        let good = NSTemporaryDirectory() + "morse-good-\(getpid()).conf"
+        let bad = NSTemporaryDirectory() + "morse-bad-\(getpid()).conf"
+        defer {
+            try? FileManager.default.removeItem(atPath: good)
+            try? FileManager.default.removeItem(atPath: bad)
+        }
+        try "listen 127.0.0.1:8080\nbackend web1 127.0.0.1:8081\n".write(
+            toFile: good, atomically: true, encoding: .utf8)
+        try "listen 127.0.0.1:8080\nbackend web1 127.0.0.1:8081\nretries many\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        let (okStatus, okText) = try runBinary(["--check-config", good])
+        XCTAssertEqual(okStatus, 0, okText)
+        let (badStatus, badText) = try runBinary(["--check-config", bad])
+        print("check-config bad: exit \(badStatus): \(badText)")
+        XCTAssertEqual(badStatus, 1)
+        XCTAssertTrue(badText.contains(":3: retries"), badText)
+        let (_, help) = try runBinary(["--help"])
+        for flag in [
+            "--config", "--check-config", "--listen", "--backend", "--admin", "--health-path", "--health-interval",
+            "--health-timeout", "--rise", "--fall", "--retries", "--max-body-bytes", "--backend-response-timeout",
+            "--access-log", "--grace-period",
+        ] {
+            XCTAssertTrue(help.contains(flag), "--help lacks \(flag)")
+        }
+    }
+
+    func testMetricsStatusAndAccessLog() throws {
+        let a = try BackendProcess("a")
+        let logPath = NSTemporaryDirectory() + "morse-access-\(getpid()).log"
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        let proxy = try ProxyProcess(backends: [a], arguments: ["--access-log", logPath])
+        for _ in 0..<5 {
+            XCTAssertEqual(try request(port: proxy.port, "/", headers: [("X-Request-ID", "rid-7")]).status, 200)
+        }
+        let metrics = try proxy.admin("GET", "/metrics").text
+        XCTAssertTrue(metrics.contains("morse_proxy_requests_total{backend=\"a\",code=\"200\"} 5"), metrics)
+        XCTAssertTrue(metrics.contains("morse_proxy_backend_up{backend=\"a\"} 1"))
+        XCTAssertTrue(metrics.contains("morse_proxy_request_duration_seconds_bucket"))
+        XCTAssertTrue(metrics.contains("morse_proxy_health_checks_total{backend=\"a\",result=\"ok\"}"))
+        XCTAssertTrue(metrics.contains("morse_proxy_retries_total"))
+        usleep(1_200_000)
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        XCTAssertEqual(lines.count, 5)
+        let entry = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        print("access log line: \(lines[0])")
+        XCTAssertEqual(entry["status"] as? Int, 200)
+        XCTAssertEqual(entry["backend"] as? String, "a")
+        XCTAssertEqual(entry["request_id"] as? String, "rid-7")
+        XCTAssertEqual(entry["method"] as? String, "GET")
+    }
+
+    func testAdminTokenIsEnforced() throws {
+        let a = try BackendProcess("a")
+        let proxy = try ProxyProcess(backends: [a], arguments: ["--admin-token", "s3cret"])
+        XCTAssertEqual(try proxy.admin("GET", "/status").status, 401)
+        let authorized = try request(
+            port: proxy.adminPort, "GET", "/status", headers: [("Authorization", "Bearer s3cret")])
+        XCTAssertEqual(authorized.status, 200)
+        let (status, text) = try runBinary([
+            "--admin", "0.0.0.0:1", "--backend", "a=127.0.0.1:1", "--check-config", "/dev/null",
+        ])
+        XCTAssertEqual(status, 1)
+        XCTAssertTrue(text.contains("admin-token"), text)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Free loopback port (bound then released; the tests run serially so reuse races are unlikely).
+func freePort() -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+            bind(fd, pointer, length)
+            return getsockname(fd, pointer, &length)
+        }
+    }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// The python test backend (Fixtures/backend.py) in its own process, so it can be SIGKILLed.
+final class BackendProcess: @unchecked Sendable {
+    let name: String
+    let port: UInt16
+    let process = Process()
+
+    init(_ name: String, port: UInt16? = nil) throws {
+        self.name = name
+        self.port = port ?? freePort()
+        let script = packageRoot.appendingPathComponent("Tests/MorseProxyTests/Fixtures/backend.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, name, String(self.port)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // Wait for "READY <port>".
+        let handle = output.fileHandleForReading
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            if String(decoding: seen, as: UTF8.self).contains("READY") { return }
+        }
+        throw TestError.io("backend \(name) did not start")
+    }
+
+    func kill(_ signal: Int32 = SIGKILL) {
+        Glibc.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// The morse-proxy binary built next to the test bundle, run as a child process.
+final class ProxyProcess: @unchecked Sendable {
+    let port: UInt16
+    let adminPort: UInt16
+    let process = Process()
+    let logFile: URL
+
+    static var binary: String {
+        let nextToTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("morse-proxy").path
+        if FileManager.default.fileExists(atPath: nextToTests) { return nextToTests }
+        return packageRoot.appendingPathComponent(".build-proxy/debug/morse-proxy").path
+    }
+
+    init(backends: [BackendProcess] = [], arguments: [String] = [], waitForReady: Bool = true) throws {
+        port = freePort()
+        adminPort = freePort()
+        logFile = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("morse-proxy-\(port).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        var args = ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"]
+        for backend in backends { args += ["--backend", "\(backend.name)=127.0.0.1:\(backend.port)"] }
+        args += ["--health-interval", "200ms", "--health-timeout", "100ms", "--access-log", "off"]
+        process.arguments = args + arguments
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        if waitForReady { try waitUntilServing() }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func waitUntilServing() throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let connection = try? TestConnection(port: port, timeoutSeconds: 1) {
+                _ = connection
+                return
+            }
+            usleep(20_000)
+        }
+        throw TestError.io("proxy did not start: \(log())")
+    }
+
+    func admin(_ method: String, _ path: String) throws -> TestResponse {
+        try request(port: adminPort, method, path)
+    }
+
+    /// Parsed /status backends by name.
+    func status() throws -> [String: [String: Any]] {
+        let response = try admin("GET", "/status")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        var result: [String: [String: Any]] = [:]
+        for backend in (object?["backends"] as? [[String: Any]]) ?? [] {
+            result[backend["name"] as! String] = backend
+        }
+        return result
+    }
+
+    func rssKiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+
+    func log() -> String {
+        (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// Waits for exit; returns the exit status, or nil on timeout.
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: logFile)
+    }
+}
+
+/// Runs `body` on `count` threads and waits for all.
+func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        Thread.detachNewThread {
+            body(index)
+            group.leave()
+        }
+    }
+    group.wait()
+}
+
+/// A thread-safe counter bag for load loops.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+    private var notes: [String] = []
+
+    func add(_ key: String, _ amount: Int = 1) {
+        lock.lock()
+        counts[key, default: 0] += amount
+        lock.unlock()
+    }
+
+    func note(_ text: String) {
+        lock.lock()
+        if notes.count < 20 { notes.append(text) }
+        lock.unlock()
+    }
+
+    subscript(_ key: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts[key, default: 0]
+    }
+
+    var all: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts
+    }
+
+    var firstNotes: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return notes
+    }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Benchmark morse-proxy against HAProxy and nginx in front of the same two backends, on loopback.
+#
+# Backends: two nginx-light instances (one worker each) answering a 16-byte body from memory (`return 200`),
+# so the front proxy, not the backend, is the bottleneck. Fronts:
+#   morse-proxy  release build, access log off, health checks every 2s, retries 2
+#   HAProxy      nbthread 1, http-reuse always, retries 3, option redispatch 1, check inter 2s
+#   nginx        master_process off (one process), upstream keepalive 64, HTTP/1.1, Connection "", access_log off
+# All three add X-Forwarded-For (morse-proxy also adds X-Forwarded-Proto, X-Request-ID and Via).
+# Load: wrk -t1 -c32 keep-alive, fronts interleaved A B C per round, ROUNDS rounds (default 5, QUICK=1: 3 x 3s).
+# CPU: utime+stime of the front process from /proc/PID/stat, over the measured run only.
+#
+# Usage: bench/proxy/bench.sh            (~3.5 minutes: 5 rounds)
+#        QUICK=1 bench/proxy/bench.sh    (< 1 minute)
+#        ROUNDS=5 DURATION=15 bench/proxy/bench.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+QUICK=${QUICK:-0}
+if [[ "$QUICK" == 1 ]]; then
+    ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-3}; WARMUP=${WARMUP:-1}
+else
+    ROUNDS=${ROUNDS:-5}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-2}
+fi
+CONNECTIONS=${CONNECTIONS:-32}
+BASE_PORT=${BASE_PORT:-19080}
+B1=$((BASE_PORT + 1)); B2=$((BASE_PORT + 2))
+PORT_MORSE=$((BASE_PORT + 10)); PORT_HAPROXY=$((BASE_PORT + 11)); PORT_NGINX=$((BASE_PORT + 12))
+
+need() { command -v "$1" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin command -v "$1" >/dev/null 2>&1; }
+missing=()
+need wrk || missing+=(wrk)
+need haproxy || missing+=(haproxy)
+need nginx || missing+=(nginx-light)
+if ((${#missing[@]})); then
+    echo "installing ${missing[*]} with apt-get" >&2
+    apt-get install -y "${missing[@]}" >/dev/null
+fi
+export PATH=$PATH:/usr/sbin
+
+echo "building morse-proxy (release)" >&2
+swift build -c release --scratch-path .build-proxy --product morse-proxy >/dev/null 2>&1
+MORSE=$ROOT/.build-proxy/release/morse-proxy
+
+WORK=$(mktemp -d /tmp/morse-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+backend_conf() { # name port
+    cat <<CONF
+daemon off; master_process off; worker_processes 1; pid $WORK/$1.pid; error_log $WORK/$1.err warn;
+events { worker_connections 4096; }
+http {
+  access_log off; keepalive_requests 1000000; keepalive_timeout 65s;
+  client_body_temp_path $WORK/$1-body; proxy_temp_path $WORK/$1-proxy; fastcgi_temp_path $WORK/$1-fcgi;
+  uwsgi_temp_path $WORK/$1-uwsgi; scgi_temp_path $WORK/$1-scgi;
+  server {
+    listen 127.0.0.1:$2 reuseport;
+    location = /readyz { return 200 "ready\n"; }
+    location / { add_header X-Served-By $1; return 200 "hello from $1\n"; }
+  }
+}
+CONF
+}
+backend_conf web1 $B1 >"$WORK/web1.conf"
+backend_conf web2 $B2 >"$WORK/web2.conf"
+
+cat >"$WORK/haproxy.cfg" <<CONF
+global
+    nbthread 1
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 60s
+    retries 3
+    option redispatch 1
+    option forwardfor
+    http-reuse always
+frontend fe
+    bind 127.0.0.1:$PORT_HAPROXY
+    default_backend be
+backend be
+    balance roundrobin
+    option httpchk GET /readyz
+    server web1 127.0.0.1:$B1 check inter 2s rise 2 fall 3
+    server web2 127.0.0.1:$B2 check inter 2s rise 2 fall 3
+CONF
+
+cat >"$WORK/nginx-front.conf" <<CONF
+daemon off; master_process off; worker_processes 1; pid $WORK/front.pid; error_log $WORK/front.err warn;
+events { worker_connections 20000; }
+http {
+  access_log off; keepalive_requests 1000000; keepalive_timeout 65s;
+  client_body_temp_path $WORK/f-body; proxy_temp_path $WORK/f-proxy; fastcgi_temp_path $WORK/f-fcgi;
+  uwsgi_temp_path $WORK/f-uwsgi; scgi_temp_path $WORK/f-scgi;
+  upstream be { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; }
+  server {
+    listen 127.0.0.1:$PORT_NGINX;
+    location / {
+      proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_next_upstream error timeout;
+    }
+  }
+}
+CONF
+
+nginx -c "$WORK/web1.conf" -p "$WORK" 2>>"$WORK/web1.err" & PIDS+=($!)
+nginx -c "$WORK/web2.conf" -p "$WORK" 2>>"$WORK/web2.err" & PIDS+=($!)
+sleep 0.3
+"$MORSE" --listen 127.0.0.1:$PORT_MORSE --admin off --backend web1=127.0.0.1:$B1 --backend web2=127.0.0.1:$B2 \
+    --access-log off --health-interval 2s --log-level warning 2>"$WORK/morse.err" & MORSE_PID=$!; PIDS+=($MORSE_PID)
+haproxy -f "$WORK/haproxy.cfg" -db 2>"$WORK/haproxy.err" & HAPROXY_PID=$!; PIDS+=($HAPROXY_PID)
+nginx -c "$WORK/nginx-front.conf" -p "$WORK" 2>>"$WORK/front.err" & NGINX_PID=$!; PIDS+=($NGINX_PID)
+
+wait_port() {
+    for _ in $(seq 1 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:$1/" && return 0
+        sleep 0.1
+    done
+    echo "port $1 did not answer" >&2; cat "$WORK"/*.err >&2
+    return 1
+}
+for port in $B1 $B2 $PORT_MORSE $PORT_HAPROXY $PORT_NGINX; do wait_port "$port"; done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS=$(getconf CLK_TCK)
+
+to_ms() { # wrk latency like 512.00us, 1.20ms, 2.00s -> ms
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else printf "nan" }'
+}
+
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
+run_front() { # name port pid round
+    wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$2/" >/dev/null
+    local before after out requests rps p50 p99 errors
+    before=$(cpu_ticks "$3")
+    out=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$2/")
+    after=$(cpu_ticks "$3")
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+    p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+    errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')
+    local cpu10k
+    cpu10k=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.4f", (t / hz) / n * 10000 }')
+    printf "%-12s round %d  rps %9.0f  p50 %7.3f ms  p99 %7.3f ms  cpu/10k %.4f s  %s\n" \
+        "$1" "$4" "$rps" "$p50" "$p99" "$cpu10k" "$errors" >&2
+    echo "$1 $rps $p50 $p99 $cpu10k" >>"$RESULTS"
+}
+
+echo "wrk -t1 -c$CONNECTIONS, ${DURATION}s per run after ${WARMUP}s warm-up, $ROUNDS rounds, fronts interleaved" >&2
+for round in $(seq 1 "$ROUNDS"); do
+    run_front morse-proxy $PORT_MORSE $MORSE_PID "$round"
+    run_front haproxy $PORT_HAPROXY $HAPROXY_PID "$round"
+    run_front nginx $PORT_NGINX $NGINX_PID "$round"
+done
+
+echo
+echo "Median over $ROUNDS rounds (wrk -t1 -c$CONNECTIONS keep-alive, 2 nginx backends, loopback, $(nproc) cores):"
+awk '
+function median(list, n,   i, j, t, a) {
+    split(list, a, " "); n = length(a)
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ rps[$1] = rps[$1] " " $2; p50[$1] = p50[$1] " " $3; p99[$1] = p99[$1] " " $4; cpu[$1] = cpu[$1] " " $5 }
+END {
+    printf "| %-12s | %10s | %8s | %8s | %12s | %9s | %9s | %9s |\n", "front", "req/s", "p50 ms", "p99 ms", "CPU s/10k", "rps/HAP", "p99/HAP", "CPU/HAP"
+    printf "|--------------|------------|----------|----------|--------------|-----------|-----------|-----------|\n"
+    hr = median(rps["haproxy"]); hp = median(p99["haproxy"]); hc = median(cpu["haproxy"])
+    n = split("morse-proxy haproxy nginx", order, " ")
+    for (k = 1; k <= n; k++) {
+        f = order[k]; r = median(rps[f]); p = median(p99[f]); c = median(cpu[f])
+        printf "| %-12s | %10.0f | %8.3f | %8.3f | %12.4f | %9.2f | %9.2f | %9.2f |\n", f, r, median(p50[f]), p, c, r / hr, p / hp, c / hc
+    }
+}' "$RESULTS"
