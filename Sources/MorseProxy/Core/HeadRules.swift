@@ -12,6 +12,8 @@ public enum HeadRules {
         public var hostIndex = -1
         public var requestIDIndex = -1
         public var maxForwardsIndex = -1
+        /// The request carries an `Idempotency-Key`: the backend deduplicates it, so it may be resent.
+        public var hasIdempotencyKey = false
         public var forwardedForCount = 0
         public var forwardedProtoCount = 0
 
@@ -126,6 +128,7 @@ public enum HeadRules {
                         }
                     case .requestID: verdict.requestIDIndex = index
                     case .maxForwards: verdict.maxForwardsIndex = index
+                    case .idempotencyKey: verdict.hasIdempotencyKey = valueLength > 0
                     case .forwardedFor: verdict.forwardedForCount += 1
                     case .forwardedProto: verdict.forwardedProtoCount += 1
                     case .forward: break
@@ -178,7 +181,10 @@ public enum HeadRules {
             if HeaderBytes.equals(name, length, "max-forwards") { return .maxForwards }
             return .forward
         case 14: return HeaderBytes.equals(name, length, "content-length") ? .contentLength : .forward
-        case 15: return HeaderBytes.equals(name, length, "x-forwarded-for") ? .forwardedFor : .forward
+        case 15:
+            if HeaderBytes.equals(name, length, "x-forwarded-for") { return .forwardedFor }
+            if HeaderBytes.equals(name, length, "idempotency-key") { return .idempotencyKey }
+            return .forward
         case 16: return HeaderBytes.equals(name, length, "proxy-connection") ? .drop : .forward
         case 17:
             if HeaderBytes.equals(name, length, "transfer-encoding") { return .transferEncoding }

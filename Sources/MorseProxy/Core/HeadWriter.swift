@@ -38,7 +38,7 @@ public enum HeadWriter {
         for index in 0..<count where ok {
             let span = spans[index]
             switch span.kind {
-            case .forward, .contentLength, .requestID:
+            case .forward, .contentLength, .requestID, .idempotencyKey:
                 ok = writeField(&out, base, span)
             case .host:
                 if additions.hostOverride.count == 0 { ok = writeField(&out, base, span) }

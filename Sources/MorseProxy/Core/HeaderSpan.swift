@@ -29,6 +29,8 @@ public enum HeaderKind: UInt8, Sendable {
     case forwardedProto
     case requestID
     case maxForwards
+    /// `Idempotency-Key` (IETF httpapi draft): forwarded as is; makes a non-idempotent request safe to resend.
+    case idempotencyKey
 }
 
 /// Byte-level helpers shared by the request and response rules.

@@ -17,7 +17,8 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// - Parameters:
     ///   - attempt: attempts made so far (1 after the first).
-    ///   - idempotent: RFC 9110 §9.2.2 methods; others are only resent when provably unsent.
+    ///   - idempotent: RFC 9110 §9.2.2 methods, or a request with an `Idempotency-Key` (the backend deduplicates
+    ///     it); others are only resent when provably unsent.
     ///   - replayable: the proxy still holds every request byte (bodies beyond the retained size are streamed).
     ///   - responseStarted: a response byte already went to the client; nothing can be retried after that.
     public func shouldRetry(

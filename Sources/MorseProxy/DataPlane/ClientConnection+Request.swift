@@ -115,6 +115,8 @@ extension ClientConnection {
             respondLocally(verdict.status, verdict.reason, close: true)
             return
         }
+        // A key the backend deduplicates by makes even a POST safe to resend after its backend died mid-request.
+        if verdict.hasIdempotencyKey { idempotent = true }
         if verdict.hasContentLength && parser.content_length > UInt64(proxy.config.maxBodyBytes) {
             respondLocally(413, "request body larger than \(proxy.config.maxBodyBytes) bytes", close: true)
             return

@@ -50,6 +50,15 @@ final class HeadRulesTests: XCTestCase {
             check([("Host", "a"), ("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "chunked")]).0.status, 400)
     }
 
+    func testIdempotencyKeyIsForwardedAndMakesARequestRetryable() {
+        let (verdict, kinds) = check([("Host", "a"), ("Idempotency-Key", "k-1"), ("X-Other", "1")])
+        XCTAssertEqual(verdict.status, 0)
+        XCTAssertTrue(verdict.hasIdempotencyKey)
+        XCTAssertEqual(kinds, [.host, .idempotencyKey, .forward])
+        XCTAssertFalse(check([("Host", "a"), ("Idempotency-Key", "")]).0.hasIdempotencyKey)
+        XCTAssertFalse(check([("Host", "a"), ("X-Forwarded-For", "1.2.3.4")]).0.hasIdempotencyKey)
+    }
+
     func testHostRules() {
         XCTAssertEqual(check([]).0.status, 400)
         XCTAssertEqual(check([], http10: true).0.status, 0)

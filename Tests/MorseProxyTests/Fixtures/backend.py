@@ -90,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             self.wfile.write(b"0\r\n\r\n")
             return
-        if url.path == "/close":
+        if url.path == "/close" and query.get("only", [NAME])[0] == NAME:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return

@@ -119,6 +119,22 @@ final class HTTPRulesTests: XCTestCase {
         XCTAssertEqual(try request(port: proxy.port, "/").status, 502)
     }
 
+    /// A POST whose backend closes before answering is resent only when it carries an Idempotency-Key.
+    func testPostWithIdempotencyKeyIsRetriedAndWithoutIsNot() throws {
+        let a = try BackendProcess("a")
+        let b = try BackendProcess("b")
+        let proxy = try ProxyProcess(backends: [a, b])
+        // Round-robin sends one of each pair to a, which drops it after reading it.
+        let keyed = try (0..<2).map { attempt in
+            try request(
+                port: proxy.port, "POST", "/close?only=a", headers: [("Idempotency-Key", "key-\(attempt)")], body: "x")
+        }
+        XCTAssertEqual(keyed.map(\.status), [200, 200], keyed.map(\.text).joined(separator: " | "))
+        XCTAssertTrue(keyed.allSatisfy { $0.text.contains("hello from b") })
+        let plain = try (0..<2).map { _ in try request(port: proxy.port, "POST", "/close?only=a", body: "x") }
+        XCTAssertEqual(plain.map(\.status).sorted(), [200, 502], plain.map(\.text).joined(separator: " | "))
+    }
+
     func testOtherMethodsChunkedBodiesAndHTTP10() throws {
         let a = try BackendProcess("a")
         let proxy = try ProxyProcess(backends: [a])
