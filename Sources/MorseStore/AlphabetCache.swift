@@ -1,0 +1,224 @@
+public import MorseCode
+import NIOConcurrencyHelpers
+
+/// The rows of each alphabet that requests have needed so far, kept in process.
+///
+/// Both hits and misses are kept: a symbol the database lacks is remembered as absent, so a request for text
+/// the alphabet cannot send costs no query the second time either. The cache never asks the database itself; the
+/// caller fetches what ``lookup(alphabet:symbols:)`` reports missing and hands it to ``merge(_:)``.
+///
+/// Invalidation: every alphabet has a version counter in the database, moved by triggers on any change of its
+/// rows. A background task reads the counters every second and calls ``apply(versions:)``; an alphabet whose
+/// counter moved is dropped whole. A change so reaches every worker in about a second (the bound asked is 5 s),
+/// and a request that finds everything cached runs no query at all. A fetch that raced with a drop is not merged
+/// (the generation check), so stale rows cannot come back.
+public final class AlphabetCache: Sendable {
+    /// Bounds what one alphabet may remember as absent, so text in a foreign script cannot grow the cache
+    /// without limit; past it, absent symbols are fetched again (and still cost one query per request).
+    public let maximumAbsent: Int
+
+    struct Table {
+        var version: Int64
+        var generation: UInt64
+        /// symbol → row, or nil when the database has no such row.
+        var symbols: [String: AlphabetEntry?] = [:]
+        /// code → every row with that code, in table order (empty when none).
+        var codes: [String: [AlphabetEntry]] = [:]
+        var absent = 0
+        /// Bumped whenever rows are added, so that a union built from older rows is not kept.
+        var revision: UInt64 = 0
+        /// Every cached row, built into one alphabet, for encoding (rows fetched by symbol or code) and for
+        /// decoding (rows fetched by code only: a code's rows are then complete, so its policy holds).
+        var encodingUnion: Alphabet?
+        var decodingUnion: Alphabet?
+    }
+
+    struct State {
+        var tables: [String: Table] = [:]
+        var nextGeneration: UInt64 = 1
+        /// False until the first version read: until then, alphabet names are not known.
+        var loaded = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    public init(maximumAbsent: Int = 4096) {
+        self.maximumAbsent = maximumAbsent
+    }
+
+    public enum Use: Sendable {
+        case encoding, decoding
+    }
+
+    /// The hot path: one alphabet of every row cached so far, for a request to try before working out which
+    /// rows it needs. Coding a symbol depends on its own row only (and decoding a code on that code's rows,
+    /// all cached together), so when the attempt succeeds the result is exactly what the rows the request needs
+    /// would give, with no query and no per-request build. When it fails, the caller takes the exact path.
+    /// Built at most once per change of the cached rows; nil when the alphabet is unknown or not loaded.
+    public func union(alphabet name: String, for use: Use) -> Alphabet? {
+        let snapshot = state.withLockedValue { state -> (Alphabet?, [AlphabetEntry], UInt64, UInt64)? in
+            guard let table = state.tables[name] else { return nil }
+            let built = use == .encoding ? table.encodingUnion : table.decodingUnion
+            if let built { return (built, [], table.generation, table.revision) }
+            // Codes sorted for a stable result; a code's own rows keep the table's order, which the decoding
+            // policy reads.
+            let rows: [AlphabetEntry] =
+                switch use {
+                case .encoding: table.symbols.values.compactMap { $0 }.sorted { $0.symbol < $1.symbol }
+                case .decoding: table.codes.sorted { $0.key < $1.key }.flatMap(\.value)
+                }
+            return (nil, rows, table.generation, table.revision)
+        }
+        guard let (built, rows, generation, revision) = snapshot else { return nil }
+        if let built { return built }
+        guard let alphabet = try? Alphabet(name: name, entries: rows) else { return nil }
+        state.withLockedValue { state in
+            guard var table = state.tables[name], table.generation == generation, table.revision == revision
+            else { return }
+            switch use {
+            case .encoding: table.encodingUnion = alphabet
+            case .decoding: table.decodingUnion = alphabet
+            }
+            state.tables[name] = table
+        }
+        return alphabet
+    }
+
+    /// What the cache holds for a request, and what it lacks.
+    public struct Lookup<Key: Hashable & Sendable>: Sendable {
+        /// The rows found, in no particular order.
+        public var entries: [AlphabetEntry]
+        /// Keys to fetch: neither present nor known absent.
+        public var missing: [Key]
+        /// Which state of the alphabet the lookup saw; hand it back with the fetched rows.
+        public var generation: UInt64
+    }
+
+    public enum Failure: Error, Equatable {
+        /// The database has no alphabet of that name (as of the last version read).
+        case unknownAlphabet(String)
+        /// The versions were never read: the database has not answered since the start.
+        case notLoaded
+    }
+
+    public var isLoaded: Bool { state.withLockedValue { $0.loaded } }
+
+    public var alphabetNames: [String] { state.withLockedValue { $0.tables.keys.sorted() } }
+
+    /// Rows for `symbols` (as ``MorseEncoder/symbols(in:)`` gives them).
+    public func lookup(alphabet: String, symbols: Set<String>) throws(Failure) -> Lookup<String> {
+        try state.withLockedValue { state -> Result<Lookup<String>, Failure> in
+            guard case .success(let table) = Self.table(alphabet, in: state) else {
+                return .failure(Self.failure(alphabet, in: state))
+            }
+            var entries: [AlphabetEntry] = []
+            entries.reserveCapacity(symbols.count)
+            var missing: [String] = []
+            for symbol in symbols {
+                switch table.symbols[symbol] {
+                case .some(.some(let entry)): entries.append(entry)
+                case .some(.none): break
+                case .none: missing.append(symbol)
+                }
+            }
+            return .success(Lookup(entries: entries, missing: missing, generation: table.generation))
+        }.get()
+    }
+
+    /// Every row of each code in `codes` (as ``MorseDecoder/codes(in:)`` gives them).
+    public func lookup(alphabet: String, codes: Set<String>) throws(Failure) -> Lookup<String> {
+        try state.withLockedValue { state -> Result<Lookup<String>, Failure> in
+            guard case .success(let table) = Self.table(alphabet, in: state) else {
+                return .failure(Self.failure(alphabet, in: state))
+            }
+            var entries: [AlphabetEntry] = []
+            var missing: [String] = []
+            for code in codes {
+                if let rows = table.codes[code] { entries += rows } else { missing.append(code) }
+            }
+            return .success(Lookup(entries: entries, missing: missing, generation: table.generation))
+        }.get()
+    }
+
+    private static func table(_ name: String, in state: State) -> Result<Table, Failure> {
+        guard state.loaded else { return .failure(.notLoaded) }
+        guard let table = state.tables[name] else { return .failure(.unknownAlphabet(name)) }
+        return .success(table)
+    }
+
+    private static func failure(_ name: String, in state: State) -> Failure {
+        state.loaded ? .unknownAlphabet(name) : .notLoaded
+    }
+
+    /// A fetch's answer, to remember.
+    public struct Fetched: Sendable {
+        public enum Keys: Sendable {
+            case symbols([String])
+            case codes([String])
+        }
+        public var alphabet: String
+        public var generation: UInt64
+        /// What was asked: keys without a row in `entries` are remembered as absent.
+        public var keys: Keys
+        public var entries: [AlphabetEntry]
+
+        public init(alphabet: String, generation: UInt64, keys: Keys, entries: [AlphabetEntry]) {
+            self.alphabet = alphabet
+            self.generation = generation
+            self.keys = keys
+            self.entries = entries
+        }
+    }
+
+    public func merge(_ fetched: Fetched) {
+        state.withLockedValue { state in
+            // Dropped (or replaced) since the lookup: these rows may be stale, the next request fetches again.
+            guard var table = state.tables[fetched.alphabet], table.generation == fetched.generation else { return }
+            for entry in fetched.entries { table.symbols[entry.symbol] = .some(entry) }
+            if !fetched.entries.isEmpty {
+                table.revision += 1
+                table.encodingUnion = nil
+                table.decodingUnion = nil
+            }
+            switch fetched.keys {
+            case .symbols(let symbols):
+                for symbol in symbols where table.symbols[symbol] == nil && table.absent < maximumAbsent {
+                    table.symbols[symbol] = .some(nil)
+                    table.absent += 1
+                }
+            case .codes(let codes):
+                var byCode: [String: [AlphabetEntry]] = [:]
+                for entry in fetched.entries { byCode[entry.code, default: []].append(entry) }
+                for code in codes {
+                    let rows = byCode[code] ?? []
+                    if rows.isEmpty {
+                        guard table.absent < maximumAbsent else { continue }
+                        table.absent += 1
+                    }
+                    table.codes[code] = rows
+                }
+            }
+            state.tables[fetched.alphabet] = table
+        }
+    }
+
+    /// Takes the counters read from the database: alphabets whose counter moved are dropped, new ones added,
+    /// vanished ones removed. Returns the names of the alphabets dropped or removed.
+    @discardableResult
+    public func apply(versions: [String: Int64]) -> [String] {
+        state.withLockedValue { state in
+            var changed: [String] = []
+            for (name, version) in versions where state.tables[name]?.version != version {
+                if state.tables[name] != nil { changed.append(name) }
+                state.tables[name] = Table(version: version, generation: state.nextGeneration)
+                state.nextGeneration += 1
+            }
+            for name in state.tables.keys where versions[name] == nil {
+                state.tables[name] = nil
+                changed.append(name)
+            }
+            state.loaded = true
+            return changed.sorted()
+        }
+    }
+}

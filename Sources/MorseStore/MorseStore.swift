@@ -1,0 +1,88 @@
+public import Logging
+public import MorseCode
+
+/// Where a worker keeps its shared state: the alphabets and the messages.
+///
+/// Two implementations, one per database (``SQLiteStore``, ``PostgresStore``). Every method is one statement
+/// unless it says otherwise, so that ``queryCount`` measures what a request costs the database.
+public protocol MorseStore: Sendable {
+    /// `sqlite` or `postgres`, for logs and `/healthz`.
+    var kind: String { get }
+
+    /// Statements sent to the database since the store was made; tests use it to prove the cache works.
+    var queryCount: Int { get }
+
+    /// Runs what the store needs in the background (the PostgreSQL pool) until the task is cancelled.
+    func run() async
+
+    /// Applies the migrations this binary knows and the database lacks; safe to run from several workers at once.
+    func migrate(logger: Logger) async throws
+
+    /// The rows of `alphabet` for `symbols`, in table order: one statement.
+    func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry]
+
+    /// Every row of `alphabet` whose code is one of `codes`, in table order: one statement.
+    func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry]
+
+    /// Each alphabet's change counter; it moves whenever a row of that alphabet is inserted, changed or deleted.
+    func alphabetVersions() async throws -> [String: Int64]
+
+    /// The alphabets the database holds, with their row counts.
+    func alphabets() async throws -> [AlphabetSummary]
+
+    /// Stores a message in one statement: it is either wholly written or not at all.
+    func insert(_ message: StoredMessage) async throws
+
+    func message(id: String) async throws -> StoredMessage?
+
+    /// Releases connections; the store is unusable afterwards.
+    func close() async
+}
+
+/// One alphabet as `GET /api/v1/alphabets` lists it.
+public struct AlphabetSummary: Sendable, Equatable, Codable {
+    public var name: String
+    public var description: String
+    public var entries: Int
+    public var version: Int64
+
+    public init(name: String, description: String, entries: Int, version: Int64) {
+        self.name = name
+        self.description = description
+        self.entries = entries
+        self.version = version
+    }
+}
+
+/// A message people share by link: the text, its Morse, and when it was stored.
+public struct StoredMessage: Sendable, Equatable, Codable {
+    public var id: String
+    public var text: String
+    public var morse: String
+    public var alphabet: String
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+
+    public init(id: String, text: String, morse: String, alphabet: String, createdAt: Int64) {
+        self.id = id
+        self.text = text
+        self.morse = morse
+        self.alphabet = alphabet
+        self.createdAt = createdAt
+    }
+}
+
+/// The database could not do what was asked: down, locked, out of space or too slow.
+///
+/// The description never holds the connection string, so it is safe to log and to show.
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var reason: String
+
+    public init(operation: String, reason: String) {
+        self.operation = operation
+        self.reason = reason
+    }
+
+    public var description: String { "database unavailable during \(operation): \(reason)" }
+}

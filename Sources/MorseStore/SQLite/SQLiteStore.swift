@@ -1,0 +1,158 @@
+import Foundation
+public import Logging
+public import MorseCode
+import SQLiteNIO
+
+/// The embedded store: one SQLite file, shared by every worker process on the machine.
+///
+/// WAL mode lets readers run while a writer writes, and the busy timeout makes a second process wait for the
+/// write lock instead of failing at once. Reads and writes use separate connections so that a write waiting for a
+/// lock never holds up an alphabet lookup.
+public final class SQLiteStore: MorseStore {
+    public let kind = "sqlite"
+    let reader: SQLiteConnection
+    let writer: SQLiteConnection
+    let timeout: Duration
+    let counter = QueryCounter()
+
+    public var queryCount: Int { counter.value }
+
+    init(reader: SQLiteConnection, writer: SQLiteConnection, timeout: Duration) {
+        self.reader = reader
+        self.writer = writer
+        self.timeout = timeout
+    }
+
+    /// Opens (and creates, with its folder, if missing) the database at `path`.
+    ///
+    /// - Parameters:
+    ///   - busyTimeout: how long a statement waits for another process's lock before failing.
+    ///   - timeout: the deadline of every operation; longer than `busyTimeout`.
+    public static func open(
+        path: String,
+        busyTimeout: Duration = .seconds(2),
+        timeout: Duration = .seconds(3),
+        logger: Logger
+    ) async throws -> SQLiteStore {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let milliseconds =
+            busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        var connections: [SQLiteConnection] = []
+        for _ in 0..<2 {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            // The busy timeout first: switching to WAL itself needs the lock another process may hold.
+            _ = try await connection.query("PRAGMA busy_timeout = \(milliseconds)")
+            _ = try await connection.query("PRAGMA journal_mode = WAL")
+            _ = try await connection.query("PRAGMA foreign_keys = ON")
+            connections.append(connection)
+        }
+        return SQLiteStore(reader: connections[0], writer: connections[1], timeout: timeout)
+    }
+
+    public func run() async {
+        // Nothing runs in the background: wait for the end of the service.
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    public func close() async {
+        try? await reader.close()
+        try? await writer.close()
+    }
+
+    // MARK: - Statements
+
+    func query(
+        _ operation: String,
+        on connection: SQLiteConnection,
+        _ sql: String,
+        _ binds: [SQLiteData] = []
+    ) async throws -> [SQLiteRow] {
+        counter.increment()
+        return try await withStoreDeadline(operation, timeout: timeout) {
+            try await connection.query(sql, binds)
+        }
+    }
+
+    public func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
+        guard !symbols.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: symbols.count).joined(separator: ", ")
+        let rows = try await query(
+            "alphabet lookup", on: reader,
+            """
+            SELECT \(entryColumns) FROM alphabet_entries
+            WHERE alphabet = ? AND symbol IN (\(placeholders)) ORDER BY position, symbol
+            """,
+            [.text(alphabet)] + symbols.map { .text($0) })
+        return rows.compactMap(Self.entry)
+    }
+
+    public func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
+        guard !codes.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: codes.count).joined(separator: ", ")
+        let rows = try await query(
+            "alphabet lookup", on: reader,
+            """
+            SELECT \(entryColumns) FROM alphabet_entries
+            WHERE alphabet = ? AND code IN (\(placeholders)) ORDER BY position, symbol
+            """,
+            [.text(alphabet)] + codes.map { .text($0) })
+        return rows.compactMap(Self.entry)
+    }
+
+    static func entry(_ row: SQLiteRow) -> AlphabetEntry? {
+        guard let symbol = row.column("symbol")?.string, let code = row.column("code")?.string else { return nil }
+        return AlphabetEntry(
+            symbol: symbol, code: code, storedCategory: row.column("category")?.string ?? "",
+            isExtension: row.column("is_extension")?.bool ?? false,
+            decodesByDefault: row.column("decodes_by_default")?.bool ?? true)
+    }
+
+    public func alphabetVersions() async throws -> [String: Int64] {
+        let rows = try await query("alphabet versions", on: reader, "SELECT name, version FROM alphabets")
+        var versions: [String: Int64] = [:]
+        for row in rows {
+            if let name = row.column("name")?.string { versions[name] = Int64(row.column("version")?.integer ?? 0) }
+        }
+        return versions
+    }
+
+    public func alphabets() async throws -> [AlphabetSummary] {
+        let rows = try await query(
+            "alphabet list", on: reader,
+            """
+            SELECT a.name AS name, a.description AS description, a.version AS version, COUNT(e.symbol) AS entries
+            FROM alphabets a LEFT JOIN alphabet_entries e ON e.alphabet = a.name
+            GROUP BY a.name, a.description, a.version ORDER BY a.name
+            """)
+        return rows.compactMap { row in
+            guard let name = row.column("name")?.string else { return nil }
+            return AlphabetSummary(
+                name: name, description: row.column("description")?.string ?? "",
+                entries: Int(row.column("entries")?.integer ?? 0), version: Int64(row.column("version")?.integer ?? 0))
+        }
+    }
+
+    public func insert(_ message: StoredMessage) async throws {
+        _ = try await query(
+            "message write", on: writer,
+            "INSERT INTO messages (id, text, morse, alphabet, created_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(message.id), .text(message.text), .text(message.morse), .text(message.alphabet),
+                .integer(Int(message.createdAt)),
+            ])
+    }
+
+    public func message(id: String) async throws -> StoredMessage? {
+        let rows = try await query(
+            "message read", on: reader,
+            "SELECT id, text, morse, alphabet, created_at FROM messages WHERE id = ?", [.text(id)])
+        guard let row = rows.first, let text = row.column("text")?.string, let morse = row.column("morse")?.string
+        else { return nil }
+        return StoredMessage(
+            id: id, text: text, morse: morse, alphabet: row.column("alphabet")?.string ?? "itu",
+            createdAt: Int64(row.column("created_at")?.integer ?? 0))
+    }
+}

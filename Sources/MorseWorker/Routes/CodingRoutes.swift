@@ -1,0 +1,104 @@
+import Hummingbird
+import MorseCode
+
+/// `/api/v1/encode` and `/api/v1/decode`, as JSON bodies (POST) or query parameters (GET, for curl).
+struct CodingRoutes: Sendable {
+    let dependencies: WorkerDependencies
+
+    struct EncodeBody: Decodable {
+        var text: String
+        var alphabet: String?
+        var lenient: Bool?
+        var wpm: Double?
+    }
+
+    struct DecodeBody: Decodable {
+        var morse: String
+        var alphabet: String?
+        var lenient: Bool?
+    }
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/api/v1/encode") { request, _ in
+            try await encode(
+                text: request.requiredQuery("text"), alphabet: request.query("alphabet") ?? "itu",
+                lenient: request.queryFlag("lenient"), wpm: request.queryNumber("wpm", default: 20, in: Bounds.wpm))
+        }
+        router.post("/api/v1/encode") { request, _ in
+            var request = request
+            let body = try await request.decodeJSON(EncodeBody.self, limit: dependencies.configuration.bodyLimit)
+            if let wpm = body.wpm, !Bounds.wpm.contains(wpm) {
+                throw APIError.outOfRange(
+                    "wpm", "\(wpm.clean) is outside \(Bounds.wpm.lowerBound.clean)-\(Bounds.wpm.upperBound.clean)")
+            }
+            return try await encode(
+                text: body.text, alphabet: body.alphabet ?? "itu", lenient: body.lenient ?? false, wpm: body.wpm ?? 20)
+        }
+        router.get("/api/v1/decode") { request, _ in
+            try await decode(
+                morse: request.requiredQuery("morse"), alphabet: request.query("alphabet") ?? "itu",
+                lenient: request.queryFlag("lenient"))
+        }
+        router.post("/api/v1/decode") { request, _ in
+            var request = request
+            let body = try await request.decodeJSON(DecodeBody.self, limit: dependencies.configuration.bodyLimit)
+            return try await decode(morse: body.morse, alphabet: body.alphabet ?? "itu", lenient: body.lenient ?? false)
+        }
+    }
+
+    /// `{"morse", "units", "durationMs"}`: units and duration (at `wpm`, 20 by default) without a trailing gap.
+    func encode(text: String, alphabet: String, lenient: Bool, wpm: Double?) async throws(APIError) -> Response {
+        guard text.utf8.count <= dependencies.configuration.bodyLimit else {
+            throw .tooLarge(limit: dependencies.configuration.bodyLimit)
+        }
+        let encoded = try await dependencies.translator.encode(text, alphabet: alphabet, lenient: lenient)
+        let timing = try! MorseTiming(wpm: wpm ?? 20)
+        // Without Farnsworth spacing every element and gap is a whole number of units: one pass over the
+        // signals gives both figures.
+        let units = MorseSignals(encoded.morse).units
+        let durationMs = Double(units) * timing.unitMs
+        if lenient {
+            return .json(
+                JSONWriter.object([
+                    "morse": .string(encoded.morse), "units": .int(units),
+                    "durationMs": .double(durationMs),
+                    "problems": .raw(Self.problems(encoded.problems)),
+                ]))
+        }
+        return .json(
+            JSONWriter.object([
+                "morse": .string(encoded.morse), "units": .int(units),
+                "durationMs": .double(durationMs),
+            ]))
+    }
+
+    func decode(morse: String, alphabet: String, lenient: Bool) async throws(APIError) -> Response {
+        guard morse.utf8.count <= dependencies.configuration.bodyLimit else {
+            throw .tooLarge(limit: dependencies.configuration.bodyLimit)
+        }
+        let decoded = try await dependencies.translator.decode(morse, alphabet: alphabet, lenient: lenient)
+        if lenient {
+            return .json(
+                JSONWriter.object(["text": .string(decoded.text), "problems": .raw(Self.problems(decoded.problems))]))
+        }
+        return .json(JSONWriter.object(["text": .string(decoded.text)]))
+    }
+
+    /// Lenient coding's problems, each like an error: `{"code", "message", "position"}`.
+    static func problems(_ problems: [MorseError]) -> [UInt8] {
+        JSONWriter.array(
+            problems.map {
+                JSONWriter.object([
+                    "code": .string($0.kind.rawValue), "message": .string($0.description),
+                    "position": .int($0.position),
+                ])
+            })
+    }
+}
+
+/// The bounds of the coding and audio parameters.
+enum Bounds {
+    static let wpm: ClosedRange<Double> = 5...60
+    static let tone: ClosedRange<Double> = 200...2000
+    static let sampleRates = [8000, 11025, 16000, 22050, 44100]
+}
