@@ -30,13 +30,22 @@ public protocol MorseStore: Sendable {
     /// The alphabets the database holds, with their row counts.
     func alphabets() async throws -> [AlphabetSummary]
 
-    /// Stores a message in one statement: it is either wholly written or not at all.
-    func insert(_ message: StoredMessage) async throws
+    /// Stores a message in one statement: it is either wholly written or not at all. With an idempotency key, a
+    /// second write with the same key stores nothing and returns the message the first one stored, so a client or
+    /// a proxy may resend a write whose answer it never saw without writing it twice.
+    func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage
 
     func message(id: String) async throws -> StoredMessage?
 
     /// Releases connections; the store is unusable afterwards.
     func close() async
+}
+
+extension MorseStore {
+    /// Stores a message with no idempotency key.
+    public func insert(_ message: StoredMessage) async throws {
+        _ = try await insert(message, idempotencyKey: nil)
+    }
 }
 
 /// One alphabet as `GET /api/v1/alphabets` lists it.

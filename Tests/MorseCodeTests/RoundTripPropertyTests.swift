@@ -121,3 +121,16 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 }
+
+/// The symbols a text needs, read quickly from ASCII, are exactly those its tokens hold.
+@Suite struct SymbolsNeededTests {
+    @Test func asciiShortcutAgreesWithTheTokenizer() {
+        var generator = SplitMix64(seed: 5)
+        for _ in 0..<3_000 {
+            let text = RoundTripPropertyTests.randomText(&generator, asciiOnly: true) + "\u{1}"
+            var expected = Set<String>()
+            for case .symbol(let symbol, _, _) in TextTokenizer.tokens(text) { expected.insert(symbol) }
+            #expect(MorseEncoder.symbols(in: text) == expected, "\(text.debugDescription)")
+        }
+    }
+}

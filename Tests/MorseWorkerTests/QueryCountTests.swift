@@ -29,7 +29,9 @@ final class RecordingStore: MorseStore {
     }
     func alphabetVersions() async throws -> [String: Int64] { try await base.alphabetVersions() }
     func alphabets() async throws -> [AlphabetSummary] { try await base.alphabets() }
-    func insert(_ message: StoredMessage) async throws { try await base.insert(message) }
+    func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
+        try await base.insert(message, idempotencyKey: idempotencyKey)
+    }
     func message(id: String) async throws -> StoredMessage? { try await base.message(id: id) }
     func close() async { await base.close() }
 

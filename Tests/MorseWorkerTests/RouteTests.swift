@@ -217,6 +217,29 @@ struct RouteTests {
         }
     }
 
+    /// What lets the proxy resend a message write whose worker died before answering (docs/proxy.md).
+    @Test func messageWritesAreIdempotentByKey() async throws {
+        try await withSQLiteWorker { client, _ in
+            func write(_ text: String, key: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/messages", method: .post, headers: [MessageRoutes.idempotencyKeyField: key],
+                    body: jsonBody(["text": text]))
+            }
+            let first = try await write("Meet at 5", key: "0d7f5c1e-key")
+            #expect(first.status == .created)
+            let again = try await write("Meet at 5", key: "0d7f5c1e-key")
+            #expect(again.status == .created)
+            #expect(again.json["id"] as? String == first.json["id"] as? String)
+            let reused = try await write("Another text", key: "0d7f5c1e-key")
+            #expect(reused.status == .unprocessableContent)
+            #expect(reused.error.code == "idempotency_key_reused")
+            let bad = try await write("Meet at 5", key: String(repeating: "k", count: 256))
+            #expect(bad.status == .badRequest)
+            let other = try await write("Meet at 5", key: "another-key")
+            #expect(other.json["id"] as? String != first.json["id"] as? String)
+        }
+    }
+
     @Test func unknownRouteIsJSON() async throws {
         try await withSQLiteWorker { client, _ in
             let response = try await client.execute(uri: "/nowhere", method: .get)

@@ -17,7 +17,7 @@ struct StoreTests {
                     async let b: Void = second.migrate(logger: quietLogger)
                     _ = try await (a, b)
                     try await first.migrate(logger: quietLogger)
-                    #expect(try await database.count("SELECT count(*) FROM schema_migrations") == 3)
+                    #expect(try await database.count("SELECT count(*) FROM schema_migrations") == 4)
                     #expect(
                         try await database.count("SELECT count(*) FROM alphabet_entries") == Alphabet.ituEntries.count)
                     let summaries = try await first.alphabets()
@@ -82,6 +82,33 @@ struct StoreTests {
                 #expect(try await store.message(id: "BBBBBBBBBBBBBBBBBBBBBB") == nil)
                 await #expect(throws: StoreUnavailable.self) { try await store.insert(message) }
                 #expect(try await database.count("SELECT count(*) FROM messages") == 1)
+            }
+        }
+    }
+
+    @Test("a write resent with its idempotency key stores nothing more", arguments: Backend.allCases)
+    func idempotentWrites(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            try await withRunningStore(try await database.openStore()) { store in
+                try await store.migrate(logger: quietLogger)
+                let first = StoredMessage(
+                    id: "CCCCCCCCCCCCCCCCCCCCCC", text: "once", morse: "--- -. -.-. .", alphabet: "itu",
+                    createdAt: 1_700_000_000_000)
+                var resent = first
+                resent.id = "DDDDDDDDDDDDDDDDDDDDDD"
+                #expect(try await store.insert(first, idempotencyKey: "key-1") == first)
+                #expect(try await store.insert(resent, idempotencyKey: "key-1") == first, "the first write wins")
+                #expect(try await store.message(id: resent.id) == nil)
+                var other = resent
+                other.id = "EEEEEEEEEEEEEEEEEEEEEE"
+                #expect(try await store.insert(other, idempotencyKey: "key-2") == other)
+                // Writes without a key never conflict with each other.
+                var plain = first
+                plain.id = "FFFFFFFFFFFFFFFFFFFFFF"
+                try await store.insert(plain)
+                plain.id = "GGGGGGGGGGGGGGGGGGGGGG"
+                try await store.insert(plain)
+                #expect(try await database.count("SELECT count(*) FROM messages") == 4)
             }
         }
     }

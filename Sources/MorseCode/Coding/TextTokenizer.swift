@@ -57,8 +57,53 @@ struct TextTokenizer {
 
     /// The distinct symbols a text needs: what the worker fetches from its database.
     static func symbols(in text: String) -> Set<String> {
+        var text = text
+        if let symbols = text.withUTF8(asciiSymbols) { return symbols }
         var symbols = Set<String>()
         for case .symbol(let symbol, _, _) in tokens(text) { symbols.insert(symbol) }
+        return symbols
+    }
+
+    /// The same for ASCII text without making a token per character: a bitmap of the bytes seen, prosigns aside.
+    /// Nil at the first non-ASCII byte. Agrees with ``tokens(_:)`` (tests check it).
+    private static func asciiSymbols(_ bytes: UnsafeBufferPointer<UInt8>) -> Set<String>? {
+        var seen: (UInt64, UInt64) = (0, 0)
+        var prosigns = Set<String>()
+        func mark(_ byte: UInt8) {
+            if byte < 64 { seen.0 |= 1 << UInt64(byte) } else { seen.1 |= 1 << UInt64(byte - 64) }
+        }
+        var index = 0
+        while index < bytes.count {
+            var byte = bytes[index]
+            if byte >= 0x80 { return nil }
+            if byte == UInt8(ascii: "<"),
+                let length = ProsignScanner.length(of: Array(bytes[index..<min(bytes.count, index + 11)])[...])
+            {
+                prosigns.insert(String(decoding: bytes[index..<index + length], as: UTF8.self).uppercased())
+                index += length
+                continue
+            }
+            if byte == UInt8(ascii: "%") {
+                let previous = index > 0 ? bytes[index - 1] : 0
+                if previous &- UInt8(ascii: "0") < 10 || previous == UInt8(ascii: "%") { mark(UInt8(ascii: "-")) }
+                mark(UInt8(ascii: "0"))
+                mark(UInt8(ascii: "/"))
+            } else if byte > 0x20 && byte < 0x7F {
+                if byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") { byte -= 32 }
+                mark(byte)
+            } else if byte < 0x20 && byte != Bytes.tab && byte != Bytes.newline && byte != Bytes.carriageReturn
+                && byte != 0x0B && byte != 0x0C
+            {
+                mark(byte)  // a control character: a symbol no alphabet has, reported by the encoder
+            } else if byte == 0x7F {
+                mark(byte)
+            }
+            index += 1
+        }
+        var symbols = prosigns
+        for byte in 0..<128 where (byte < 64 ? seen.0 >> UInt64(byte) : seen.1 >> UInt64(byte - 64)) & 1 == 1 {
+            symbols.insert(String(UnicodeScalar(UInt8(byte))))
+        }
         return symbols
     }
 }

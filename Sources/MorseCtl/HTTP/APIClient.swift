@@ -48,10 +48,13 @@ final class APIClient: Sendable {
         return await send(URLRequest(url: components.url!))
     }
 
+    /// A POST with a fresh `Idempotency-Key`: the proxy may then resend it to another worker when the first one
+    /// dies mid-request, and the worker writes a message once per key (docs/proxy.md, "Retries").
     func post(_ path: String, json: [String: any Sendable]) async -> Exchange {
         var request = URLRequest(url: baseURL.appendingPathComponent(path))
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
         request.httpBody = try? JSONSerialization.data(withJSONObject: json)
         return await send(request)
     }

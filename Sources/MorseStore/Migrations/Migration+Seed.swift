@@ -43,4 +43,13 @@ extension Migration {
                 """)
         ]
     }
+
+    /// A write may carry a key (the `Idempotency-Key` header) that makes resending it harmless: the unique index
+    /// lets the insert find the first write's row instead of adding a second. NULL keys never conflict.
+    static let messageIdempotencyKeys = Migration(version: 4, name: "message idempotency keys") { _ in
+        [
+            SQLStatement("ALTER TABLE messages ADD COLUMN idempotency_key TEXT"),
+            SQLStatement("CREATE UNIQUE INDEX messages_idempotency_key ON messages (idempotency_key)"),
+        ]
+    }
 }

@@ -6,7 +6,7 @@ struct Migration: Sendable {
     var statements: @Sendable (SQLDialect) -> [SQLStatement]
 
     /// Every step this binary knows, in order.
-    static let all: [Migration] = [.alphabetTables, .ituSeed, .messages]
+    static let all: [Migration] = [.alphabetTables, .ituSeed, .messages, .messageIdempotencyKeys]
 
     /// The bookkeeping table; created before the steps, idempotently.
     static func ledger(_ dialect: SQLDialect) -> SQLStatement {

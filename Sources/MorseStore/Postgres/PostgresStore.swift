@@ -117,17 +117,31 @@ public final class PostgresStore: MorseStore {
         }
     }
 
-    public func insert(_ message: StoredMessage) async throws {
-        _ = try await query(
+    public func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
+        // The no-op update on a key conflict makes RETURNING give the first write's row, in one statement.
+        let rows = try await query(
             "message write",
             """
-            INSERT INTO messages (id, text, morse, alphabet, created_at)
-            VALUES (\(message.id), \(message.text), \(message.morse), \(message.alphabet), \(message.createdAt))
+            INSERT INTO messages (id, text, morse, alphabet, created_at, idempotency_key)
+            VALUES (\(message.id), \(message.text), \(message.morse), \(message.alphabet), \(message.createdAt), \
+            \(idempotencyKey))
+            ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
+            RETURNING id, text, morse, alphabet, created_at
             """
-        ) { sequence -> [Int] in
-            for try await _ in sequence {}
-            return []
+        ) { sequence in
+            var messages: [StoredMessage] = []
+            for try await (id, text, morse, alphabet, createdAt) in sequence.decode(
+                (String, String, String, String, Int64).self)
+            {
+                messages.append(
+                    StoredMessage(id: id, text: text, morse: morse, alphabet: alphabet, createdAt: createdAt))
+            }
+            return messages
         }
+        guard let stored = rows.first else {
+            throw StoreUnavailable(operation: "message write", reason: "the database returned no row")
+        }
+        return stored
     }
 
     public func message(id: String) async throws -> StoredMessage? {

@@ -135,21 +135,35 @@ public final class SQLiteStore: MorseStore {
         }
     }
 
-    public func insert(_ message: StoredMessage) async throws {
-        _ = try await query(
+    public func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
+        // The no-op update on a key conflict makes RETURNING give the first write's row, in one statement.
+        let rows = try await query(
             "message write", on: writer,
-            "INSERT INTO messages (id, text, morse, alphabet, created_at) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO messages (id, text, morse, alphabet, created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
+            RETURNING id, text, morse, alphabet, created_at
+            """,
             [
                 .text(message.id), .text(message.text), .text(message.morse), .text(message.alphabet),
-                .integer(Int(message.createdAt)),
+                .integer(Int(message.createdAt)), idempotencyKey.map { .text($0) } ?? .null,
             ])
+        guard let row = rows.first, let stored = Self.message(from: row) else {
+            throw StoreUnavailable(operation: "message write", reason: "the database returned no row")
+        }
+        return stored
     }
 
     public func message(id: String) async throws -> StoredMessage? {
         let rows = try await query(
             "message read", on: reader,
             "SELECT id, text, morse, alphabet, created_at FROM messages WHERE id = ?", [.text(id)])
-        guard let row = rows.first, let text = row.column("text")?.string, let morse = row.column("morse")?.string
+        return rows.first.flatMap(Self.message(from:))
+    }
+
+    static func message(from row: SQLiteRow) -> StoredMessage? {
+        guard let id = row.column("id")?.string, let text = row.column("text")?.string,
+            let morse = row.column("morse")?.string
         else { return nil }
         return StoredMessage(
             id: id, text: text, morse: morse, alphabet: row.column("alphabet")?.string ?? "itu",
