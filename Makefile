@@ -15,11 +15,12 @@ ADMIN_PORT ?= 9090
 RELEASE_SCRATCH ?= .build-release
 RELEASE_BIN = $(RELEASE_SCRATCH)/release
 MORSECTL = $(RELEASE_SCRATCH)-ctl/release/morsectl
+BENCH_VENV = $(shell scripts/python-venv.sh bench/requirements.txt bench-venv)
 # Python tools of the end-to-end tests live in a venv outside the tree (scripts/python-venv.sh).
 E2E_VENV = $(shell scripts/python-venv.sh Tests/e2e/requirements.txt e2e-venv)
 
 .PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy \
-	bench-core
+	bench bench-core test-bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,7 +48,7 @@ run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3
 	$(MORSECTL) cluster up --bin-dir $(RELEASE_BIN) --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
 		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-testbed ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-testbed test-bench ## Run every test (installs what they need)
 
 test-swift: build ## Swift tests: the core, the worker (SQLite and a real PostgreSQL), the proxy (real sockets)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
@@ -82,6 +83,14 @@ deploy: ## Deploy with Ansible: to INVENTORY if set (e.g. from heat), else to th
 
 test-fast: ## Only the pure core's tests: seconds, for iterating
 	$(SWIFT) test --filter MorseCodeTests $(SWIFT_BUILD_FLAGS)
+
+bench: release ## morse-proxy vs HAProxy vs nginx vs direct, every scenario (< 20 min; QUICK=1: < 3 min) -> bench/results/
+	@scripts/install-deps.sh bench
+	$(BENCH_VENV)/bin/python bench/run.py --bin-dir $(RELEASE_BIN) $(if $(filter 1,$(QUICK)),--quick)
+
+test-bench: release ## The benchmark harness in QUICK mode; checks the table and the PNG it writes
+	@scripts/install-deps.sh bench
+	bench/tests/test_quick.sh --bin-dir $(RELEASE_BIN)
 
 bench-core: deps ## Core encode/decode throughput against `tr` (≥ 50 MiB)
 	bench/core/bench.sh

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark morse-proxy against HAProxy and nginx in front of the same two backends, on loopback.
 #
+# Front configurations and measuring functions: bench/lib/fronts.sh (shared with bench/run.py).
 # Backends: two nginx-light instances (one worker each) answering a 16-byte body from memory (`return 200`),
 # so the front proxy, not the backend, is the bottleneck. Fronts:
 #   morse-proxy  release build, access log off, health checks every 2s, retries 2
-#   HAProxy      nbthread 1, http-reuse always, retries 3, option redispatch 1, check inter 2s
+#   HAProxy      nbthread 1, http-reuse always, retries 3, option redispatch 1, retry-on conn-failure
+#                empty-response, check inter 2s
 #   nginx        master_process off (one process), upstream keepalive 64, HTTP/1.1, Connection "", access_log off
 # All three add X-Forwarded-For (morse-proxy also adds X-Forwarded-Proto, X-Request-ID and Via).
 # Load: wrk -t1 -c32 keep-alive, fronts interleaved A B C per round, ROUNDS rounds (default 5, QUICK=1: 3 x 3s).
@@ -71,54 +73,16 @@ CONF
 backend_conf web1 $B1 >"$WORK/web1.conf"
 backend_conf web2 $B2 >"$WORK/web2.conf"
 
-cat >"$WORK/haproxy.cfg" <<CONF
-global
-    nbthread 1
-    maxconn 4000
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 60s
-    retries 3
-    option redispatch 1
-    option forwardfor
-    http-reuse always
-frontend fe
-    bind 127.0.0.1:$PORT_HAPROXY
-    default_backend be
-backend be
-    balance roundrobin
-    option httpchk GET /readyz
-    server web1 127.0.0.1:$B1 check inter 2s rise 2 fall 3
-    server web2 127.0.0.1:$B2 check inter 2s rise 2 fall 3
-CONF
-
-cat >"$WORK/nginx-front.conf" <<CONF
-daemon off; master_process off; worker_processes 1; pid $WORK/front.pid; error_log $WORK/front.err warn;
-events { worker_connections 20000; }
-http {
-  access_log off; keepalive_requests 1000000; keepalive_timeout 65s;
-  client_body_temp_path $WORK/f-body; proxy_temp_path $WORK/f-proxy; fastcgi_temp_path $WORK/f-fcgi;
-  uwsgi_temp_path $WORK/f-uwsgi; scgi_temp_path $WORK/f-scgi;
-  upstream be { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; }
-  server {
-    listen 127.0.0.1:$PORT_NGINX;
-    location / {
-      proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_next_upstream error timeout;
-    }
-  }
-}
-CONF
+# HAProxy, nginx and morse-proxy configurations and the measuring functions are shared with bench/run.py.
+source "$ROOT/bench/lib/fronts.sh"
+haproxy_conf $PORT_HAPROXY web1=127.0.0.1:$B1 web2=127.0.0.1:$B2 >"$WORK/haproxy.cfg"
+nginx_front_conf "$WORK" $PORT_NGINX web1=127.0.0.1:$B1 web2=127.0.0.1:$B2 >"$WORK/nginx-front.conf"
+mapfile -t MORSE_ARGS < <(morse_proxy_args $PORT_MORSE web1=127.0.0.1:$B1 web2=127.0.0.1:$B2)
 
 nginx -c "$WORK/web1.conf" -p "$WORK" 2>>"$WORK/web1.err" & PIDS+=($!)
 nginx -c "$WORK/web2.conf" -p "$WORK" 2>>"$WORK/web2.err" & PIDS+=($!)
 sleep 0.3
-"$MORSE" --listen 127.0.0.1:$PORT_MORSE --admin off --backend web1=127.0.0.1:$B1 --backend web2=127.0.0.1:$B2 \
-    --access-log off --health-interval 2s --log-level warning 2>"$WORK/morse.err" & MORSE_PID=$!; PIDS+=($MORSE_PID)
+"$MORSE" "${MORSE_ARGS[@]}" 2>"$WORK/morse.err" & MORSE_PID=$!; PIDS+=($MORSE_PID)
 haproxy -f "$WORK/haproxy.cfg" -db 2>"$WORK/haproxy.err" & HAPROXY_PID=$!; PIDS+=($HAPROXY_PID)
 nginx -c "$WORK/nginx-front.conf" -p "$WORK" 2>>"$WORK/front.err" & NGINX_PID=$!; PIDS+=($NGINX_PID)
 
@@ -132,32 +96,14 @@ wait_port() {
 }
 for port in $B1 $B2 $PORT_MORSE $PORT_HAPROXY $PORT_NGINX; do wait_port "$port"; done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICKS=$(getconf CLK_TCK)
-
-to_ms() { # wrk latency like 512.00us, 1.20ms, 2.00s -> ms
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-        else printf "nan" }'
-}
-
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
 run_front() { # name port pid round
     wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$2/" >/dev/null
-    local before after out requests rps p50 p99 errors
-    before=$(cpu_ticks "$3")
-    out=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$2/")
-    after=$(cpu_ticks "$3")
-    requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-    p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
-    p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
-    errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')
-    local cpu10k
-    cpu10k=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.4f", (t / hz) / n * 10000 }')
+    local line rps p50 p99 cpu10k errors
+    line=$(wrk_measure "http://127.0.0.1:$2/" "$3" "$DURATION" "$CONNECTIONS")
+    eval "$(echo "$line" | awk '{for (i = 1; i <= NF; i++) print "local " $i}')"
+    [[ "$errors" == 0 ]] && errors="" || errors="errors $errors"
     printf "%-12s round %d  rps %9.0f  p50 %7.3f ms  p99 %7.3f ms  cpu/10k %.4f s  %s\n" \
         "$1" "$4" "$rps" "$p50" "$p99" "$cpu10k" "$errors" >&2
     echo "$1 $rps $p50 $p99 $cpu10k" >>"$RESULTS"

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the benchmark harness in QUICK mode into a temporary directory and checks what it wrote: a Markdown table
+# with every front and scenario, ratios and goals, and a real PNG chart. `make test` calls it so the harness
+# cannot rot. Needs root-free loopback only; takes < 3 minutes once the release binaries exist.
+#
+# Usage: bench/tests/test_quick.sh [--bin-dir DIR]    (default: .build-release/release, built by the harness
+#                                                      through `make release` when missing)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+bin_dir=${1:-}
+[[ "$bin_dir" == --bin-dir ]] && bin_dir=$2
+[[ -z "$bin_dir" && -x .build-release/release/morse-proxy && -x .build-release/release/morse-worker \
+    && -x .build-release/release/morse ]] && bin_dir=.build-release/release
+
+fail() { echo "bench/tests: FAIL: $*" >&2; exit 1; }
+scripts/install-deps.sh bench
+venv=$(scripts/python-venv.sh bench/requirements.txt bench-venv)
+out=$(mktemp -d /tmp/morse-bench-test.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+"$venv/bin/python" bench/run.py --help | grep -q -- "--quick" || fail "--help does not document --quick"
+
+start=$(date +%s)
+"$venv/bin/python" bench/run.py --quick --out "$out" ${bin_dir:+--bin-dir "$bin_dir"} >"$out/stdout" \
+    2>"$out/stderr" || { tail -n 30 "$out/stderr" >&2; fail "bench/run.py --quick exited with $?"; }
+elapsed=$(($(date +%s) - start))
+echo "bench/tests: QUICK run took ${elapsed}s"
+((elapsed < 180)) || fail "QUICK mode took ${elapsed}s (limit 180s)"
+
+"$venv/bin/python" - "$out" <<'PY' || fail "results are not well-formed"
+import re, struct, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+mds = sorted(out.glob("*-quick.md"))
+pngs = sorted(out.glob("*-quick.png"))
+assert len(mds) == 1 and len(pngs) == 1, f"want one .md and one .png, got {mds} {pngs}"
+md = mds[0].read_text()
+fronts = ["direct", "morse-proxy", "haproxy", "nginx"]
+# the main table: scenarios a-f, four fronts each, ten cells of numbers
+rows = [l for l in md.splitlines() if l.startswith("| ") and l.count("|") == 11]
+table = [l for l in rows if any(f" {f} |" in l for f in fronts)]
+assert len(table) == 6 * 4, f"main table has {len(table)} front rows, want 24"
+for scenario in "abcdef":
+    assert f"| ({scenario})" in md, f"scenario ({scenario}) missing from the table"
+for line in table:
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    rps = float(cells[2])
+    assert rps > 0, f"no requests/s in {line}"
+    assert float(cells[3]) > 0 and float(cells[4].split()[0]) > 0, f"no latency in {line}"
+for heading in ("(g) 10k idle connections", "(h) SIGKILL of a worker", "(i) core encode/decode",
+                "## Ratios (same run)", "## Goals (issue 9)", "Machine:"):
+    assert heading in md, f"'{heading}' missing"
+for front in fronts:
+    assert re.search(rf"^\| {re.escape(front)} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \| \d+ \|$", md, re.M), \
+        f"(g) row of {front} missing or malformed"
+goals = [l for l in md.splitlines() if re.match(r"^\| .* \| (met|\*\*missed\*\*) \|$", l)]
+assert len(goals) == 6, f"{len(goals)} goal rows, want 6"
+assert pngs[0].name in md, "the table does not link its chart"
+data = pngs[0].read_bytes()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG signature"
+assert 20_000 < len(data) < 5_000_000, f"PNG size {len(data)} bytes is not sensible"
+assert data[12:16] == b"IHDR"
+width, height = struct.unpack(">II", data[16:24])
+assert width >= 1000 and height >= 700, f"PNG is {width}x{height}"
+print(f"bench/tests: table ok ({len(table)} rows, {len(goals)} goals), PNG {width}x{height}, {len(data)} bytes")
+PY
+echo "bench/tests: PASS"
