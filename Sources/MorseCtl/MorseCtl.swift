@@ -11,6 +11,6 @@ struct MorseCtl: AsyncParsableCommand {
               morsectl cluster up --workers 3 --proxy-port 18080
               morsectl smoke --url http://127.0.0.1:8080 --requests 2000 --concurrency 8 --junit smoke.xml
             """,
-        subcommands: [ClusterCommand.self, SmokeCommand.self]
+        subcommands: [ClusterCommand.self, SmokeCommand.self, LoadCommand.self]
     )
 }

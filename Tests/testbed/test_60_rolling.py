@@ -1,0 +1,192 @@
+"""Issue 8: zero-downtime rolling operations of the workers, proved under load through the proxy's floating address.
+
+1. rolling-restart.yml restarts both workers while `morsectl load` keeps >= 8 connections busy with GET encode and
+   POST messages for >= 30 s: 0 failed requests, and every message acknowledged during the run reads back.
+2. deploy.yml rolls out a rebuilt worker whose version string changed, under the same load: 0 failed requests;
+   afterwards the proxy has both workers up and both answer with the new version.
+3. Negative control: with the proxy's retries at 0 and a worker killed with SIGKILL instead of drained, the same
+   load generator counts failures (> 0). The proxy's configuration is restored afterwards.
+"""
+
+import json
+import time
+
+from conftest import (ARTIFACTS, TIMINGS, LoadRun, log, main_pid, next_worker, playbook, proxy_status,
+                      read_back_messages, wait_backends_up, worker_versions_through_proxy)
+
+LOAD_SECONDS = 30       # at least this long under load
+CONCURRENCY = 8         # connections
+MIX = "encode=3,message=1"
+TAIL_SECONDS = 2        # load kept on after the playbook, to see the last worker serve again
+FIGURES: dict[str, dict] = {}
+
+
+def under_load(testbed, name, operation):
+    """Load on, `operation()` (returns a PlaybookRun), load kept on until >= LOAD_SECONDS and TAIL_SECONDS after
+    the operation; returns (load, summary, outcome, pids before, pids after, client connections seen at the proxy,
+    (operation start, operation end) in seconds of the load)."""
+    workers = testbed.groups["workers"]
+    wait_backends_up(testbed, workers)
+    pids_before = {w: main_pid(testbed, w, "morse-worker") for w in workers}
+    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=300)
+    try:
+        load.wait_flowing()
+        connections = proxy_status(testbed)["connections"]
+        load_before = load.seconds
+        outcome = operation()
+        load_after = load.seconds
+    finally:
+        # (+0.5 s: the load's own clock starts a little after this process started it)
+        summary = load.stop(min_seconds=max(LOAD_SECONDS + 0.5, load.seconds + TAIL_SECONDS))
+    pids_after = {w: main_pid(testbed, w, "morse-worker") for w in workers}
+    log(f"{name}: load on from 0 s to {summary['seconds']:.1f} s; playbook from {load_before:.1f} s to "
+        f"{load_after:.1f} s ({outcome.seconds:.1f} s); client connections at the proxy: {connections}; "
+        f"morse-worker pids {pids_before} -> {pids_after}")
+    return load, summary, outcome, pids_before, pids_after, connections, (load_before, load_after)
+
+
+def check_zero_failures(testbed, name, load, summary, outcome, pids_before, pids_after, connections, window):
+    print(outcome.recap_text)
+    assert outcome.rc == 0, outcome.output[-6000:]
+    # The whole operation ran under load, and long enough, with the connections asked for.
+    assert window[0] > 0 and summary["seconds"] >= LOAD_SECONDS and summary["seconds"] > window[1], (summary, window)
+    assert summary["concurrency"] >= CONCURRENCY
+    assert connections >= CONCURRENCY, f"the proxy saw {connections} client connections"
+    # Both workers were really restarted (new processes) and both served during the run.
+    assert all(pids_after[w] != pids_before[w] for w in pids_before), (pids_before, pids_after)
+    assert set(summary["workers"]) >= set(testbed.groups["workers"]), summary["workers"]
+    assert summary["operations"]["encode"]["requests"] > 0 and summary["operations"]["message"]["requests"] > 0
+    # The point: nothing failed.
+    assert summary["failures"] == 0, f"{summary['failures']} failed: {summary['failure_kinds']}\n{summary['text']}"
+    assert summary["mismatches"] == 0, summary["mismatch_examples"]
+    assert summary["rc"] == 0, summary["text"]
+    # Every acknowledged message is there afterwards.
+    messages = load.messages()
+    assert len(messages) == summary["messages_acknowledged"] > 0
+    back = read_back_messages(testbed, messages)
+    assert back["problems"] == 0, back["examples"]
+    FIGURES[name] = {"requests": summary["requests"], "failures": summary["failures"],
+                     "messages_written": len(messages), "messages_read_back": back["read_back"],
+                     "load_seconds": round(summary["seconds"], 1), "playbook_seconds": round(outcome.seconds, 1),
+                     "requests_per_second": round(summary["requests_per_second"]),
+                     "p99_ms": round(summary["latency_ms"]["p99"], 1)}
+    TIMINGS[f"{name}: playbook under load"] = outcome.seconds
+    log(f"{name}: {json.dumps(FIGURES[name])}")
+    return back
+
+
+def test_rolling_restart_under_load(testbed):
+    """Acceptance 1."""
+    load, summary, outcome, before, after, connections, window = under_load(
+        testbed, "rolling-restart", lambda: playbook("rolling-restart.yml"))
+    check_zero_failures(testbed, "rolling-restart", load, summary, outcome, before, after, connections, window)
+    wait_backends_up(testbed, testbed.groups["workers"])
+
+
+def test_rolling_deploy_of_a_new_version_under_load(testbed):
+    """Acceptance 2."""
+    workers = testbed.groups["workers"]
+    binary, version = next_worker()
+    old = worker_versions_through_proxy(testbed)
+    log(f"versions before the deploy (GET /healthz through the proxy): {old}")
+    assert all(version not in versions for versions in old.values()), old
+    extra = json.dumps({"morse_worker_binary_src": str(binary)})
+    load, summary, outcome, before, after, connections, window = under_load(
+        testbed, "rolling-deploy", lambda: playbook("deploy.yml", "--extra-vars", extra))
+    check_zero_failures(testbed, "rolling-deploy", load, summary, outcome, before, after, connections, window)
+    # The rollout happened during the run: the load saw each worker on the old version, then on the new one.
+    for worker in workers:
+        seen = summary["worker_versions"][worker]
+        assert version in seen and len(seen) == 2, (worker, seen)
+        assert summary["last_version"][worker] == version, (worker, summary["last_version"])
+    # And afterwards: the proxy has both up, both answer with the new version (body and X-Worker-Version), and
+    # each host runs the new binary.
+    status = wait_backends_up(testbed, workers)
+    log("proxy /status after the deploy: " + ", ".join(f"{b['name']} {b['state']}" for b in status["backends"]))
+    new = worker_versions_through_proxy(testbed)
+    log(f"versions after the deploy (GET /healthz through the proxy): {new}")
+    assert new == {w: {version} for w in workers}, new
+    for worker in workers:
+        reported = testbed.ssh(worker, "/usr/local/bin/morse-worker --version").stdout.strip()
+        assert reported == version, (worker, reported)
+    FIGURES["rolling-deploy"]["version"] = version
+
+
+def test_negative_control_sigkill_without_retries(testbed):
+    """Acceptance 3: the load generator does see failures when a worker dies without being drained."""
+    workers = testbed.groups["workers"]
+    victim = workers[0]
+    started = time.monotonic()
+    outcome = playbook("site.yml", "--limit", "proxy", "--extra-vars", json.dumps({"morse_proxy_retries": 0}))
+    try:
+        assert outcome.rc == 0, outcome.output[-4000:]
+        conf = testbed.ssh(testbed.proxy, "sudo grep -E '^retries ' /etc/morse/proxy.conf").stdout.strip()
+        assert conf == "retries 0", conf
+        wait_backends_up(testbed, workers)
+        load = LoadRun(testbed, "negative-control", concurrency=CONCURRENCY, mix=MIX, max_seconds=120)
+        try:
+            load.wait_flowing()
+            time.sleep(2)
+            pid = main_pid(testbed, victim, "morse-worker")
+            testbed.ssh(victim, f"sudo kill -KILL {pid}")
+            log(f"{victim}: morse-worker (pid {pid}) killed with SIGKILL at {load.seconds:.1f} s of the load")
+            # systemd brings it back (Restart=on-failure); the load runs on until the proxy has it up again.
+            deadline = time.monotonic() + 60
+            while main_pid(testbed, victim, "morse-worker") in (0, pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            wait_backends_up(testbed, workers, timeout=60)
+        finally:
+            summary = load.stop(min_seconds=load.seconds + TAIL_SECONDS)
+    finally:
+        restored = playbook("site.yml", "--limit", "proxy")
+        conf = testbed.ssh(testbed.proxy, "sudo grep -E '^retries ' /etc/morse/proxy.conf").stdout.strip()
+        log(f"proxy configuration restored: {conf}")
+        TIMINGS["negative control (retries 0, SIGKILL), with the restore"] = time.monotonic() - started
+    assert restored.rc == 0 and conf == "retries 2", (restored.output[-3000:], conf)
+    wait_backends_up(testbed, workers)
+    FIGURES["negative-control"] = {"requests": summary["requests"], "failures": summary["failures"],
+                                   "failure_kinds": summary["failure_kinds"],
+                                   "load_seconds": round(summary["seconds"], 1)}
+    log(f"negative control: {json.dumps(FIGURES['negative-control'])}")
+    for name in ("rolling-restart", "rolling-deploy"):
+        if name in FIGURES:
+            log(f"compare: {name} (drained): {FIGURES[name]['failures']} failed of {FIGURES[name]['requests']}; "
+                f"negative control (SIGKILL, retries 0): {summary['failures']} failed of {summary['requests']}")
+    assert summary["failures"] > 0, f"the load generator saw no failure when a worker was killed:\n{summary['text']}"
+    assert summary["rc"] != 0
+
+
+def test_a_failed_step_stops_the_rollout_with_the_worker_drained(testbed):
+    """On failure the worker stays drained, the play stops with a message, the workers after it are untouched."""
+    workers = testbed.groups["workers"]
+    first, rest = workers[0], workers[1:]
+    wait_backends_up(testbed, workers)
+    pids_before = {w: main_pid(testbed, w, "morse-worker") for w in workers}
+    # A service that does not exist: the restart step fails on the first worker.
+    outcome = playbook("rolling-restart.yml", "--extra-vars", json.dumps({"rolling_worker_service": "no-such-unit"}))
+    TIMINGS["rolling-restart.yml, failing on purpose"] = outcome.seconds
+    try:
+        assert outcome.rc != 0, outcome.output[-3000:]
+        assert f"Rolling restart stopped at {first}" in outcome.output, outcome.output[-3000:]
+        assert f"{first} is left DRAINED at {testbed.proxy}" in outcome.output, outcome.output[-3000:]
+        message = outcome.output[outcome.output.find("Rolling restart stopped at"):][:600]
+        log(f"the play stopped with: {' '.join(message.split())}")
+        assert all(w not in outcome.recap or outcome.recap[w]["changed"] == 0 for w in rest), outcome.recap
+        backends = {b["name"]: b for b in proxy_status(testbed)["backends"]}
+        assert backends[first]["admin_state"] == "draining", backends[first]
+        for worker in rest:
+            assert backends[worker]["admin_state"] == "enabled" and backends[worker]["state"] == "up", backends
+        assert {w: main_pid(testbed, w, "morse-worker") for w in workers} == pids_before
+        log(f"{first} is drained at the proxy, {', '.join(rest)} untouched and up")
+    finally:
+        # Put it back as the message says.
+        testbed.ssh(testbed.proxy, f"curl -fsS -X POST http://127.0.0.1:{testbed.admin_port}/backends/{first}/enable")
+    wait_backends_up(testbed, workers)
+
+
+def test_zz_print_figures():
+    """The figures of this file, in one place (also in the artifacts directory)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "rolling-figures.json").write_text(json.dumps(FIGURES, indent=2))
+    for name, figures in FIGURES.items():
+        print(f"issue 8 figures: {name}: {json.dumps(figures)}", flush=True)
