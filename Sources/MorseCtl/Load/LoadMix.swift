@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// The requests a load run sends.
 enum LoadOperation: String, CaseIterable, Sendable, Comparable {

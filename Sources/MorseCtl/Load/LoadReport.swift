@@ -60,11 +60,14 @@ struct LoadReport {
             "succeeded:   \(requests - failures)",
             "failed:      \(failures)"
                 + (failures == 0
-                    ? "" : " (" + failureKinds.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+                    ? ""
+                    : " ("
+                        + failureKinds.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                         .joined(separator: ", ") + ")"),
         ]
         for (operation, counts) in operations.sorted(by: { $0.key < $1.key }) {
-            var line = "  \(operation.rawValue) (\(operation.request)): \(counts.requests) requests, "
+            var line =
+                "  \(operation.rawValue) (\(operation.request)): \(counts.requests) requests, "
                 + "\(counts.failures) failed"
             if operation == .message { line += ", \(written.count) acknowledged (201)" }
             lines.append(line)
@@ -103,7 +106,8 @@ struct LoadReport {
             "failure_examples": examples.map {
                 ["at": $0.at, "operation": $0.operation.rawValue, "kind": $0.kind, "detail": $0.detail] as [String: Any]
             },
-            "failures_per_second": Dictionary(uniqueKeysWithValues: failuresPerSecond.map { (String($0.key), $0.value) }),
+            "failures_per_second": Dictionary(
+                uniqueKeysWithValues: failuresPerSecond.map { (String($0.key), $0.value) }),
             "mismatches": mismatchCount, "mismatch_examples": mismatches,
             "operations": Dictionary(
                 uniqueKeysWithValues: operations.map {
@@ -122,7 +126,9 @@ struct LoadReport {
     func messagesJSONLines() throws -> Data {
         var out = Data()
         for message in written {
-            var object: [String: Any] = ["id": message.id, "text": message.text, "morse": message.morse, "at": message.at]
+            var object: [String: Any] = [
+                "id": message.id, "text": message.text, "morse": message.morse, "at": message.at,
+            ]
             if let servedBy = message.servedBy { object["served_by"] = servedBy }
             out.append(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
             out.append(UInt8(ascii: "\n"))
