@@ -20,7 +20,7 @@ BENCH_VENV = $(shell scripts/python-venv.sh bench/requirements.txt bench-venv)
 E2E_VENV = $(shell scripts/python-venv.sh Tests/e2e/requirements.txt e2e-venv)
 
 .PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy \
-	bench bench-core test-bench
+	bench bench-core test-bench test-browser
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,13 +48,16 @@ run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3
 	$(MORSECTL) cluster up --bin-dir $(RELEASE_BIN) --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
 		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-testbed test-bench ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-testbed test-bench ## Run every test (installs what they need)
 
 test-swift: build ## Swift tests: the core, the worker (SQLite and a real PostgreSQL), the proxy (real sockets)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
 test-e2e: build ## End-to-end: a local cluster, smoke round trips, a killed worker, Ctrl-C, the Jenkins job
 	PATH="$(E2E_VENV)/bin:$$PATH" pytest -v Tests/e2e
+
+test-browser: build ## The page in headless chromium against a local cluster (installs chromium, chromium-driver, Selenium)
+	Tests/browser/run.sh
 
 test-heat: ## Heat templates validated by Heat's own engine, policy tests, the inventory bridge, yamllint
 	heat/test.sh

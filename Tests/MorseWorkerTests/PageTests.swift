@@ -15,13 +15,21 @@ struct PageTests {
             let page = try await client.execute(uri: "/", method: .get)
             #expect(page.status == .ok)
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
-            #expect(page.text.contains("<form method=\"post\" action=\"/\""))
+            #expect(page.text.contains("<form id=\"translator\" method=\"post\" action=\"/\""))
             #expect(page.text.contains("name=\"text\""))
             #expect(page.text.contains("value=\"encode\""))
             #expect(page.text.contains("value=\"decode\""))
             // Nothing is loaded from elsewhere.
             #expect(!page.text.contains("http://") && !page.text.contains("https://"))
-            #expect(!page.text.contains("<script"))
+            // The only script and style sheet are the worker's own, linked with a content hash.
+            #expect(page.text.contains("<script src=\"\(PageAssets.scriptPath)\" defer></script>"))
+            #expect(page.text.contains("<link rel=\"stylesheet\" href=\"\(PageAssets.stylePath)\">"))
+            #expect(page.text.ranges(of: "<script").count == 1)
+            // Labels for every control, and a live region for errors.
+            for id in ["text", "alphabet", "wpm", "farnsworth", "tone"] {
+                #expect(page.text.contains("<label for=\"\(id)\"") || page.text.contains("for=\"\(id)\">"))
+            }
+            #expect(page.text.contains("id=\"error\" class=\"error-message\" role=\"alert\""))
         }
     }
 
@@ -41,7 +49,9 @@ struct PageTests {
                 uri: "/", method: .post, headers: Self.form, body: ByteBuffer(string: body))
             #expect(decoded.status == .ok)
             #expect(decoded.text.contains("<pre id=\"result\">HELLO, WORLD!</pre>"))
-            #expect(decoded.text.contains("value=\"decode\" checked"))
+            #expect(decoded.text.contains("<h2 id=\"result-title\">Text</h2>"))
+            // The direction asked stays the primary button.
+            #expect(decoded.text.contains("value=\"decode\" id=\"decode\" class=\"primary\""))
         }
     }
 
@@ -52,15 +62,18 @@ struct PageTests {
                 uri: "/", method: .post, headers: Self.form,
                 body: ByteBuffer(string: "text=\(hostile.query)&mode=encode"))
             #expect(response.status == .unprocessableContent)
-            #expect(response.text.contains("<p id=\"error\">cannot encode &quot;&lt;&quot; at position 2"))
+            #expect(response.text.contains("aria-live=\"assertive\">Cannot encode &quot;&lt;&quot; at position 2"))
+            // The offending character is marked in the backdrop behind the text area.
             #expect(response.text.contains("ok<mark>&lt;</mark>img src=x onerror=alert(1)&gt;"))
+            #expect(response.text.contains("aria-invalid=\"true\""))
             #expect(!response.text.contains("<img"))
             #expect(response.headers[HTTPField.Name("X-Served-By")!] == "test1")
 
             let badMorse = try await client.execute(
                 uri: "/", method: .post, headers: Self.form, body: ByteBuffer(string: "text=...+..x&mode=decode"))
             #expect(badMorse.status == .unprocessableContent)
-            #expect(badMorse.text.contains("invalid character"))
+            #expect(badMorse.text.contains("Invalid character &quot;x&quot; at position 6"))
+            #expect(badMorse.text.contains("... ..<mark>x</mark>"))
         }
     }
 

@@ -1,0 +1,96 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import MorseWorker
+
+/// The page's script and style sheet, and what the form carries besides the text.
+@Suite("Page assets and form settings")
+struct PageAssetTests {
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    @Test func assetsAreServedWithLongCaching() async throws {
+        try await withSQLiteWorker { client, _ in
+            for asset in PageAssets.all {
+                let response = try await client.execute(uri: asset.versionedPath, method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == asset.contentType)
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                #expect(response.headers[.eTag] == asset.etag)
+                #expect(response.text == asset.body)
+
+                let again = try await client.execute(
+                    uri: asset.path, method: .get, headers: [.ifNoneMatch: asset.etag])
+                #expect(again.status == .notModified)
+                #expect(again.body.readableBytes == 0)
+            }
+            // Nothing from elsewhere in either.
+            #expect(!PageAssets.script.body.contains("http://") && !PageAssets.style.body.contains("url("))
+        }
+    }
+
+    @Test func versionedPathsFollowTheContent() {
+        #expect(PageAssets.scriptPath.hasPrefix("/static/page.js?v="))
+        #expect(PageAssets.hash("a") != PageAssets.hash("b"))
+        #expect(PageAssets.hash("").count == 16)
+    }
+
+    @Test func formCarriesTheActionAlphabetAndSound() async throws {
+        try await withSQLiteWorker { client, _ in
+            let decoded = try await client.execute(
+                uri: "/", method: .post, headers: Self.form,
+                body: ByteBuffer(string: "text=...+---+...&action=decode&alphabet=itu&wpm=25&farnsworth=15&tone=700"))
+            #expect(decoded.status == .ok)
+            #expect(decoded.text.contains("<pre id=\"result\">SOS</pre>"))
+            #expect(decoded.text.contains("<h2 id=\"result-title\">Text</h2>"))
+            // The sound of the result, at the chosen settings, to play and to download.
+            let audio = "/api/v1/audio?text=SOS&amp;wpm=25&amp;farnsworth=15&amp;tone=700"
+            #expect(decoded.text.contains("<audio id=\"audio\" controls preload=\"metadata\" src=\"\(audio)\">"))
+            #expect(decoded.text.contains("href=\"\(audio)\">Download WAV</a>"))
+            #expect(decoded.text.contains("id=\"wpm\" name=\"wpm\" type=\"number\""))
+            #expect(decoded.text.contains("value=\"25\""))
+
+            // Out-of-range settings are kept within the audio route's bounds; Farnsworth above speed is dropped.
+            let clamped = try await client.execute(
+                uri: "/", method: .post, headers: Self.form,
+                body: ByteBuffer(string: "text=E&action=encode&wpm=500&farnsworth=70&tone=5"))
+            #expect(clamped.text.contains("/api/v1/audio?text=E&amp;wpm=60&amp;tone=200"))
+        }
+    }
+
+    @Test func unknownAlphabetIsAnInlineError() async throws {
+        try await withSQLiteWorker { client, _ in
+            let response = try await client.execute(
+                uri: "/", method: .post, headers: Self.form,
+                body: ByteBuffer(string: "text=SOS&action=encode&alphabet=klingon"))
+            #expect(response.status == .badRequest)
+            #expect(response.text.contains("No alphabet named &#39;klingon&#39;"))
+        }
+    }
+
+    @Test func textInTheQueryPrefillsTheField() async throws {
+        try await withSQLiteWorker { client, _ in
+            let page = try await client.execute(uri: "/?text=CQ%20DX%20%3Cb%3E", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.text.contains(">CQ DX &lt;b&gt;</textarea>"))
+        }
+    }
+
+    @Test func sharedMessageOpensInTheTranslator() async throws {
+        try await withSQLiteWorker { client, _ in
+            let shared = try await client.execute(
+                uri: "/", method: .post, headers: Self.form, body: ByteBuffer(string: "text=CQ+DX&action=share"))
+            let location = try #require(shared.headers[.location])
+            let page = try await client.execute(uri: location, method: .get)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<pre id=\"result\">-.-. --.- / -.. -..-</pre>"))
+            #expect(page.text.contains("data-morse=\"-.-. --.- / -.. -..-\""))
+            #expect(page.text.contains("value=\"\(location)\""))
+
+            let missing = try await client.execute(uri: "/m/doesnotexist", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(missing.text.contains("Message not found"))
+        }
+    }
+}
