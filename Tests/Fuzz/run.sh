@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a bounded time from its committed corpus.
 #
-# Usage: Tests/Fuzz/run.sh [--seconds N] [TARGET...]     targets: decoder encoder (default: all)
+# Usage: Tests/Fuzz/run.sh [--seconds N] [TARGET...]     targets: decoder encoder proxy (default: all)
 #   --seconds N   run time per target (default 60; `make fuzz` runs longer)
 # Each harness is compiled into one module with the sources it tests (swiftc -sanitize=fuzzer,address), so the
 # fuzz build needs no package dependencies. New inputs found are kept in a work folder outside the tree; a crash
@@ -18,26 +18,38 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(decoder encoder)
+[ ${#targets[@]} -gt 0 ] || targets=(decoder encoder proxy)
 work=${MORSE_FUZZ_DIR:-/var/cache/morse-cluster/fuzz}
 mkdir -p "$work" "$here/crashes"
 
 sources_for() {
   case "$1" in
-    decoder) echo "$here/FuzzDecoder.swift" ;;
-    encoder) echo "$here/FuzzEncoder.swift" ;;
-    *) echo "fuzz: unknown target $1 (decoder, encoder)" >&2; exit 2 ;;
+    decoder) find "$root/Sources/MorseCode" -name '*.swift' | sort; echo "$here/FuzzDecoder.swift" ;;
+    encoder) find "$root/Sources/MorseCode" -name '*.swift' | sort; echo "$here/FuzzEncoder.swift" ;;
+    # The proxy's pure core and its http_parser callbacks (ParseState); libevent/http_parser via the module map.
+    proxy)
+      find "$root/Sources/MorseProxy/Core" -name '*.swift' | sort
+      echo "$root/Sources/MorseProxy/DataPlane/ParseState.swift"
+      echo "$here/FuzzProxyRequest.swift" ;;
+    *) echo "fuzz: unknown target $1 (decoder, encoder, proxy)" >&2; exit 2 ;;
+  esac
+}
+
+flags_for() {
+  case "$1" in
+    proxy) echo "-I $root/Sources/CLibevent -lhttp_parser -levent" ;;
+    *) echo "" ;;
   esac
 }
 
 total_runs=0
 for target in "${targets[@]}"; do
-  harness=$(sources_for "$target")
+  sources=$(sources_for "$target")
   binary="$work/fuzz-$target"
   echo "fuzz: building $target" >&2
-  # shellcheck disable=SC2046
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$target" \
-    $(find "$root/Sources/MorseCode" -name '*.swift' | sort) "$harness" -o "$binary" 2> "$work/build-$target.log" \
+  # shellcheck disable=SC2046,SC2086  # the source lists and flags are word lists
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$target" $(flags_for "$target") \
+    $sources -o "$binary" 2> "$work/build-$target.log" \
     || { cat "$work/build-$target.log" >&2; exit 1; }
   corpus="$work/corpus-$target"
   mkdir -p "$corpus"
