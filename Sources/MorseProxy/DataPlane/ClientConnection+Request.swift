@@ -73,7 +73,13 @@ extension ClientConnection {
         case HPE_HEADER_OVERFLOW:
             respondLocally(431, "request header section too large", close: true)
         case HPE_INVALID_VERSION:
-            respondLocally(505, "only HTTP/1.0 and HTTP/1.1 are supported", close: true)
+            // 505 is for a version above 1.1; anything else malformed around the version is a bad request line.
+            let parser = parse.parser.pointee
+            if parser.http_major > 1 || (parser.http_major == 1 && parser.http_minor > 1) {
+                respondLocally(505, "only HTTP/1.0 and HTTP/1.1 are supported", close: true)
+            } else {
+                respondLocally(400, "malformed request line", close: true)
+            }
         case HPE_INVALID_METHOD:
             respondLocally(400, "malformed request line", close: true)
         case HPE_UNEXPECTED_CONTENT_LENGTH:
