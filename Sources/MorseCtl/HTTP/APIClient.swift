@@ -30,22 +30,11 @@ final class APIClient: Sendable {
 
     init(baseURL: URL, connections: Int, timeout: Double) {
         self.baseURL = baseURL
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = connections
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration)
+        session = .cluster(connections: connections, timeout: timeout)
     }
 
     func get(_ path: String, query: [String: String] = [:]) async -> Exchange {
-        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
-        if !query.isEmpty {
-            components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
-            // `+` is a space in a query to most servers: encode it.
-            components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        }
-        return await send(URLRequest(url: components.url!))
+        await send(URLRequest(url: baseURL.cluster(path: path, query: query)))
     }
 
     /// A POST with a fresh `Idempotency-Key`: the proxy may then resend it to another worker when the first one
@@ -80,4 +69,28 @@ final class APIClient: Sendable {
 extension Exchange {
     /// The response body as a JSON object, or nil.
     var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+}
+
+extension URLSession {
+    /// A session for talking to a cluster: at most `connections` keep-alive connections, no cache, one timeout.
+    static func cluster(connections: Int, timeout: Double) -> URLSession {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = connections
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        return URLSession(configuration: configuration)
+    }
+}
+
+extension URL {
+    /// `path` under this URL with `query`, `+` percent-encoded since most servers read it as a space.
+    func cluster(path: String, query: [String: String] = [:]) -> URL {
+        var components = URLComponents(url: appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty {
+            components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+            components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        }
+        return components.url!
+    }
 }

@@ -42,22 +42,12 @@ final class LoadClient: Sendable {
 
     init(baseURL: URL, connections: Int, timeout: Double) {
         self.baseURL = baseURL
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = connections
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration)
+        session = .cluster(connections: connections, timeout: timeout)
     }
 
     /// `GET /api/v1/encode?text=...`
     func encode(_ text: String) async -> LoadResponse {
-        var components = URLComponents(
-            url: baseURL.appendingPathComponent("api/v1/encode"), resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "text", value: text)]
-        // `+` is a space in a query to most servers: encode it.
-        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        return await send(URLRequest(url: components.url!))
+        await send(URLRequest(url: baseURL.cluster(path: "api/v1/encode", query: ["text": text])))
     }
 
     /// `POST /api/v1/messages` with `{"text": ...}`.
