@@ -20,7 +20,7 @@ BENCH_VENV = $(shell scripts/python-venv.sh bench/requirements.txt bench-venv)
 E2E_VENV = $(shell scripts/python-venv.sh Tests/e2e/requirements.txt e2e-venv)
 
 .PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy \
-	bench bench-core test-bench test-browser test-hostile sanitize
+	bench bench-core test-bench test-browser test-hostile sanitize test-sanitize
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3
 	$(MORSECTL) cluster up --bin-dir $(RELEASE_BIN) --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
 		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-hostile test-testbed test-bench ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-hostile test-sanitize test-testbed test-bench ## Run every test (installs what they need)
 
 test-swift: build ## Swift tests: the core, the worker (SQLite and a real PostgreSQL), the proxy (real sockets)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
@@ -62,8 +62,10 @@ test-browser: build ## The page in headless chromium against a local cluster (in
 test-hostile: build ## Hostile clients against the proxy, a PostgreSQL outage, SQLite disk full (local cluster)
 	MORSE_BIN_DIR=$(CURDIR)/.build/debug Tests/hostile/run.sh
 
-sanitize: ## Proxy and worker test suites under ASan and TSan (.build-asan, .build-tsan); not part of `make test`
+test-sanitize: ## Proxy and worker test suites under ASan and TSan (.build-asan, .build-tsan)
 	scripts/sanitize.sh
+
+sanitize: test-sanitize ## Same as test-sanitize
 
 test-heat: ## Heat templates validated by Heat's own engine, policy tests, the inventory bridge, yamllint
 	heat/test.sh

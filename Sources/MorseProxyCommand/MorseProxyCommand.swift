@@ -122,6 +122,13 @@ struct MorseProxyCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "Average bytes/s a request body must keep up after the body timeout, else 408; 0 = off (default 500).",
+            valueName: "bytes"))
+    var clientBodyMinRate: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "Backend connect timeout; counts as a failure and retries (default 1s).", valueName: "duration"))
     var backendConnectTimeout: String?
 
@@ -222,6 +229,7 @@ struct MorseProxyCommand: ParsableCommand {
         add("client-header-timeout", clientHeaderTimeout)
         add("client-idle-timeout", clientIdleTimeout)
         add("client-body-timeout", clientBodyTimeout)
+        add("client-body-min-rate", clientBodyMinRate)
         add("backend-connect-timeout", backendConnectTimeout)
         add("backend-response-timeout", backendResponseTimeout)
         add("pool-idle-timeout", poolIdleTimeout)

@@ -245,6 +245,31 @@ def slowloris_body(port):
     return statuses[:1] == [408] and closed and elapsed < 40, f"{describe(statuses, closed)} after {elapsed:.0f} s"
 
 
+def trickled_body(port):
+    """A body sent a byte every 2 s is never silent for the 30 s body timeout, but far below the proxy's minimum
+    body rate (500 bytes/s after the timeout): 408 soon after 30 s, not when 100 bytes have taken 200 s."""
+    s = connect(port, timeout=50)
+    start = time.monotonic()
+    body = b'{"text": "' + b"s" * 88 + b'"}'
+    try:
+        send_all(s, b"POST /api/v1/encode HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(body))
+        for i in range(len(body)):
+            if time.monotonic() - start > 45 or not send_all(s, body[i:i + 1]):
+                break
+            s.settimeout(2.0)
+            try:
+                s.recv(1, socket.MSG_PEEK)
+                break
+            except socket.timeout:
+                continue
+        statuses, closed = read_responses(s, timeout=max(1, 50 - (time.monotonic() - start)))
+    finally:
+        s.close()
+    elapsed = time.monotonic() - start
+    return statuses[:1] == [408] and closed and elapsed < 45, f"{describe(statuses, closed)} after {elapsed:.0f} s"
+
+
 def half_closed_after_request(port):
     """RFC 9112 §9.6: a client may half-close after its request; the response still arrives."""
     statuses, closed = exchange(port, GET, shut_wr=True, timeout=5)
@@ -430,6 +455,7 @@ CASES = [
 SLOW = [
     ("slowloris headers", "408+close < 20 s", slowloris_headers),
     ("slowloris body", "408+close < 40 s", slowloris_body),
+    ("body trickled below the minimum rate", "408+close < 45 s", trickled_body),
 ]
 
 

@@ -18,6 +18,7 @@ extension ProxyConfig {
         "listen", "admin", "admin-token", "backend", "health-path", "health-interval", "health-timeout", "rise",
         "fall", "initial-state", "retries", "max-connections", "max-header-bytes", "max-header-count",
         "max-body-bytes", "client-header-timeout", "client-idle-timeout", "client-body-timeout",
+        "client-body-min-rate",
         "backend-connect-timeout", "backend-response-timeout", "pool-idle-timeout", "pool-max-idle",
         "grace-period", "access-log",
     ]
@@ -55,6 +56,7 @@ extension ProxyConfig {
             case "client-header-timeout": clientHeaderTimeoutMs = try ValueParsers.duration(value)
             case "client-idle-timeout": clientIdleTimeoutMs = try ValueParsers.duration(value)
             case "client-body-timeout": clientBodyTimeoutMs = try ValueParsers.duration(value)
+            case "client-body-min-rate": clientBodyMinRate = try ValueParsers.size(value)
             case "backend-connect-timeout": backendConnectTimeoutMs = try ValueParsers.duration(value)
             case "backend-response-timeout": backendResponseTimeoutMs = try ValueParsers.duration(value)
             case "pool-idle-timeout": poolIdleTimeoutMs = try ValueParsers.duration(value)

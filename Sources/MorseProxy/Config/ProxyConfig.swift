@@ -29,6 +29,9 @@ public struct ProxyConfig: Sendable, Equatable {
     public var clientHeaderTimeoutMs = 10_000
     public var clientIdleTimeoutMs = 60_000
     public var clientBodyTimeoutMs = 30_000
+    /// Bytes per second a request body must average once `clientBodyTimeoutMs` has passed (0: no floor).
+    /// Every this many bytes received buys one more second, as Apache's mod_reqtimeout MinRate does.
+    public var clientBodyMinRate = 500
     public var backendConnectTimeoutMs = 1000
     public var backendResponseTimeoutMs = 30_000
     /// Shorter than the workers' own keep-alive timeout so that the proxy, not the worker, closes idle

@@ -162,10 +162,12 @@ extension ClientConnection {
         if proxy.accessLog.isEnabled { rememberForLog(method: methodBytes, target: target.path) }
         reqOut.clear()
         reqUnsent = 0
+        var host = target.host
+        if host.count == 0 && verdict.hostIndex < 0 { host = UnsafeRawBufferPointer(proxy.ownHost) }
         let additions = HeadWriter.RequestAdditions(
             clientAddress: UnsafeRawBufferPointer(start: peer, count: peerLength),
             requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength),
-            generatedRequestID: generated, hostOverride: target.host, decrementedMaxForwards: maxForwards)
+            generatedRequestID: generated, hostOverride: host, decrementedMaxForwards: maxForwards)
         guard
             HeadWriter.writeRequest(
                 into: &reqOut, method: methodBytes, target: target.path, base: inBuf.base, spans: parse.spans,
@@ -185,7 +187,8 @@ extension ClientConnection {
         }
         requestComplete = parse.messageComplete
         phase = requestComplete ? .awaiting : .body
-        deadline = requestComplete ? .max : proxy.now + Int64(proxy.config.clientBodyTimeoutMs)
+        bodyStartMs = proxy.now
+        deadline = requestComplete ? .max : bodyDeadline()
         if !requestComplete { appendBody() }
         if phase == .closing { return }
         dispatch()
@@ -290,7 +293,17 @@ extension ClientConnection {
                 return
             }
         }
-        if phase == .body { deadline = proxy.now + Int64(proxy.config.clientBodyTimeoutMs) }
+        if phase == .body { deadline = bodyDeadline() }
+    }
+
+    /// A limit on silence between reads, and a floor on the average rate: without the floor a client sending a
+    /// byte just inside every timeout would hold its connection (and a backend's) for as long as it liked.
+    private func bodyDeadline() -> Int64 {
+        let timeout = Int64(proxy.config.clientBodyTimeoutMs)
+        let silence = proxy.now + timeout
+        let rate = Int64(proxy.config.clientBodyMinRate)
+        guard rate > 0 else { return silence }
+        return min(silence, bodyStartMs + timeout + Int64(parse.bodyBytes) * 1000 / rate)
     }
 
     private func forwardBody() {

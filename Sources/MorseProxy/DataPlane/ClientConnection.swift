@@ -31,6 +31,8 @@ final class ClientConnection {
     var parsePos = 0
     var phase = Phase.idle
     var deadline: Int64
+    /// When the current request's body began arriving (coarse milliseconds), for the body's minimum rate.
+    var bodyStartMs: Int64 = 0
     var registryIndex = -1
     var isClosed = false
     var readPaused = false

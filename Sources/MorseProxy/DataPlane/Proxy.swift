@@ -41,6 +41,9 @@ public final class Proxy {
     var admin: AdminServer?
     public internal(set) var isShuttingDown = false
     var pendingFirstChecks = 0
+    /// Host sent upstream for an HTTP/1.0 request without one: the proxy forwards HTTP/1.1, which requires Host
+    /// (RFC 9112 §3.2), so the proxy names itself, as its listen address.
+    let ownHost: UnsafeMutableRawBufferPointer
 
     enum AcceptGate {
         case waitingForFirstChecks
@@ -69,10 +72,15 @@ public final class Proxy {
         event_config_free(eventConfig)
         self.base = base
         accessLog = AccessLog(target: config.accessLog)
+        let host = config.listen.host.contains(":") ? "[\(config.listen.host)]" : config.listen.host
+        let hostBytes = Array("\(host):\(config.listen.port)".utf8)
+        ownHost = .allocate(byteCount: hostBytes.count, alignment: 1)
+        ownHost.copyBytes(from: hostBytes)
         for spec in config.backends { addBackend(spec) }
     }
 
     deinit {
+        ownHost.deallocate()
         accessLog.flush()
         event_base_free(base)
     }
@@ -278,6 +286,10 @@ public final class Proxy {
         }
         if connection.connecting {
             client.upstreamFailed(.connectFailed, countsAgainstBackend: true, detail: "connect timed out")
+        } else if !client.requestComplete && !client.responseStarted {
+            // The backend is silent because it still waits for the body; the client's body deadline, not this
+            // one, decides how long that may take (a slow upload is the client's fault, answered 408, not 504).
+            connection.deadline = now + Int64(config.backendResponseTimeoutMs)
         } else if client.responseStarted {
             client.upstreamBroke()
         } else {

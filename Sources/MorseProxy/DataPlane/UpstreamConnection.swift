@@ -138,6 +138,8 @@ final class UpstreamConnection {
         let count = write(fd, client.reqOut.writePointer - unsent, unsent)
         if count > 0 {
             sentThisAttempt += count
+            // Backend silence counts from the last request byte sent, not from the start of a long upload.
+            if !readPaused { deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs) }
             client.reqUnsent -= count
             if client.reqUnsent > 0 { writeEvent.enable() } else { writeEvent.disable() }
             client.requestBytesFlushed()

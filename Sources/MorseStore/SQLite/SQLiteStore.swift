@@ -72,7 +72,11 @@ public final class SQLiteStore: MorseStore {
     ) async throws -> [SQLiteRow] {
         counter.increment()
         return try await withStoreDeadline(operation, timeout: timeout) {
-            try await connection.query(sql, binds)
+            // Rows arrive on SQLiteNIO's thread pool. Collected under a lock rather than with SQLiteNIO's
+            // `query(_:_:) -> [SQLiteRow]`, whose unsynchronised array ThreadSanitizer reports as a race.
+            let rows = RowCollector()
+            try await connection.query(sql, binds) { rows.append($0) }
+            return rows.collected
         }
     }
 
@@ -168,5 +172,23 @@ public final class SQLiteStore: MorseStore {
         return StoredMessage(
             id: id, text: text, morse: morse, alphabet: row.column("alphabet")?.string ?? "itu",
             createdAt: Int64(row.column("created_at")?.integer ?? 0))
+    }
+}
+
+/// Rows handed over from the thread that steps the statement to the task that awaits it.
+private final class RowCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: [SQLiteRow] = []
+
+    func append(_ row: SQLiteRow) {
+        lock.lock()
+        rows.append(row)
+        lock.unlock()
+    }
+
+    var collected: [SQLiteRow] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rows
     }
 }

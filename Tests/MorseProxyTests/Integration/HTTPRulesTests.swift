@@ -95,6 +95,51 @@ final class HTTPRulesTests: XCTestCase {
         XCTAssertEqual(try request(port: proxy.port, "/").status, 200, "still serving after all that")
     }
 
+    func testABodyTrickledBelowTheMinimumRateGets408() throws {
+        let a = try BackendProcess("a")
+        let proxy = try ProxyProcess(
+            backends: [a],
+            arguments: [
+                "--client-body-timeout", "1s", "--client-body-min-rate", "100", "--backend-response-timeout", "500ms",
+            ])
+        // One byte per 200 ms never trips the 1 s silence limit, but averages 5 bytes/s against a floor of 100:
+        // the body's time runs out near 1 s + 10 ms per byte received. The backend, waiting for the body, is
+        // silent all along: that is the client's delay, so 408, not a 504 at the backend's 500 ms.
+        let slow = try TestConnection(port: proxy.port)
+        try slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+        let start = Date()
+        var sent = 0
+        while sent < 40, Date().timeIntervalSince(start) < 8 {
+            guard (try? slow.send([UInt8(ascii: "x")])) != nil else { break }
+            sent += 1
+            usleep(200_000)
+            if slow.hasDataWaiting() { break }
+        }
+        let answer = try slow.readResponse()
+        let elapsed = Date().timeIntervalSince(start)
+        print("trickled body answered \(answer.status) after \(Int(elapsed * 1000)) ms, \(sent) bytes sent")
+        XCTAssertEqual(answer.status, 408)
+        XCTAssertLessThan(elapsed, 3, "the floor, not the 8 s loop bound, ended the request")
+        XCTAssertTrue(slow.isClosedByPeer())
+
+        // The same trickle without a floor is only bounded by silence: it gets through, though it takes longer
+        // than the backend response timeout (the backend's silence counts from the last byte sent to it).
+        let patient = try ProxyProcess(
+            backends: [a],
+            arguments: [
+                "--client-body-timeout", "1s", "--client-body-min-rate", "0", "--backend-response-timeout", "500ms",
+            ])
+        let steady = try TestConnection(port: patient.port)
+        try steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
+        for _ in 0..<5 {
+            usleep(700_000)  // longer than the backend response timeout, shorter than the body timeout
+            try steady.send([UInt8(ascii: "y")])
+        }
+        let done = try steady.readResponse()
+        XCTAssertEqual(done.status, 200, done.text)
+        XCTAssertTrue(done.text.contains("\"body_length\": 5"), done.text)
+    }
+
     func testBackendErrorsProduce502_503_504() throws {
         let a = try BackendProcess("a")
         let b = try BackendProcess("b")
@@ -158,5 +203,11 @@ final class HTTPRulesTests: XCTestCase {
         let absolute = try raw(proxy.port, "GET http://example.test:81/echo?q=1 HTTP/1.1\r\nHost: other\r\n\r\n")
         XCTAssertTrue(absolute.text.contains("example.test:81"), absolute.text)
         XCTAssertTrue(absolute.text.contains("\"path\": \"/echo?q=1\""), absolute.text)
+        // HTTP/1.0 may omit Host; the request goes upstream as HTTP/1.1, which may not, so the proxy names itself.
+        let hostless = try raw(proxy.port, "GET /echo HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(hostless.status, 200, hostless.text)
+        let seen = try JSONSerialization.jsonObject(with: Data(hostless.body)) as! [String: Any]
+        let hosts = (seen["headers"] as! [[String]]).filter { $0[0].lowercased() == "host" }.map { $0[1] }
+        XCTAssertEqual(hosts, ["127.0.0.1:\(proxy.port)"])
     }
 }

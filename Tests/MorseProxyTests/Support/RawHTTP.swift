@@ -153,6 +153,13 @@ final class TestConnection {
         }
     }
 
+    /// True when bytes (or EOF) can be read now, without waiting.
+    func hasDataWaiting() -> Bool {
+        if !pending.isEmpty { return true }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+
     /// True when the peer closed (EOF) within the receive timeout.
     func isClosedByPeer() -> Bool {
         if !pending.isEmpty { return false }
