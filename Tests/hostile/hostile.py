@@ -204,25 +204,28 @@ def huge_body_declared(port):
     return statuses == [413] and closed, describe(statuses, closed)
 
 
+def trickle(s, data, interval, until):
+    """Sends `data` a byte at a time, `interval` seconds apart, until the peer answers or closes, the bytes run
+    out, or the clock passes `until`. True when the peer answered (or closed) before the end."""
+    for i in range(len(data)):
+        if time.monotonic() > until or not send_all(s, data[i:i + 1]):
+            return False
+        s.settimeout(interval)
+        try:
+            s.recv(1, socket.MSG_PEEK)
+            return True
+        except socket.timeout:
+            continue
+    return False
+
+
 def slowloris_headers(port):
     """A head trickled a byte a second never completes: 408 at the header deadline (10 s), then a close."""
     s = connect(port, timeout=25)
     start = time.monotonic()
     head = b"GET / HTTP/1.1\r\nHost: a\r\nX-Slow: " + b"a" * 200
-    got_answer = False
     try:
-        for i in range(len(head)):
-            if time.monotonic() - start > 20:
-                break
-            if not send_all(s, head[i:i + 1]):
-                break
-            s.settimeout(1.0)
-            try:
-                data = s.recv(65536, socket.MSG_PEEK)
-                got_answer = True
-                break
-            except socket.timeout:
-                continue
+        got_answer = trickle(s, head, interval=1.0, until=start + 20)
         statuses, closed = read_responses(s, timeout=max(1, 25 - (time.monotonic() - start)))
     finally:
         s.close()
@@ -254,15 +257,7 @@ def trickled_body(port):
     try:
         send_all(s, b"POST /api/v1/encode HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
                     b"Content-Length: %d\r\n\r\n" % len(body))
-        for i in range(len(body)):
-            if time.monotonic() - start > 45 or not send_all(s, body[i:i + 1]):
-                break
-            s.settimeout(2.0)
-            try:
-                s.recv(1, socket.MSG_PEEK)
-                break
-            except socket.timeout:
-                continue
+        trickle(s, body, interval=2.0, until=start + 45)
         statuses, closed = read_responses(s, timeout=max(1, 50 - (time.monotonic() - start)))
     finally:
         s.close()

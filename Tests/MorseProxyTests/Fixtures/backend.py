@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -31,15 +32,18 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, body, headers=None):
+        """Head and body in one write, as Hummingbird (SwiftNIO) sends a small response: a SIGKILL then lands
+        before or after a response, never between its head and its body. (A response cut after its head has
+        started to reach the client cannot be retried by any proxy; /close and /big test those paths.)"""
         data = body.encode() if isinstance(body, str) else body
-        self.send_response(status)
-        self.send_header("X-Served-By", NAME)
-        self.send_header("Content-Length", str(len(data)))
+        lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", f"X-Served-By: {NAME}",
+                 f"Content-Length: {len(data)}"]
         for key, value in (headers or []):
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+            lines.append(f"{key}: {value}")
+            if key.lower() == "connection" and value.lower() == "close":
+                self.close_connection = True
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + (b"" if self.command == "HEAD" else data))
 
     def handle_any(self):
         url = urlparse(self.path)

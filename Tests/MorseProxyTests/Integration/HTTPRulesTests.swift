@@ -97,11 +97,15 @@ final class HTTPRulesTests: XCTestCase {
 
     func testABodyTrickledBelowTheMinimumRateGets408() throws {
         let a = try BackendProcess("a")
-        let proxy = try ProxyProcess(
-            backends: [a],
-            arguments: [
-                "--client-body-timeout", "1s", "--client-body-min-rate", "100", "--backend-response-timeout", "500ms",
-            ])
+        func proxyWithBodyRate(_ minRate: Int) throws -> ProxyProcess {
+            try ProxyProcess(
+                backends: [a],
+                arguments: [
+                    "--client-body-timeout", "1s", "--client-body-min-rate", "\(minRate)",
+                    "--backend-response-timeout", "500ms",
+                ])
+        }
+        let proxy = try proxyWithBodyRate(100)
         // One byte per 200 ms never trips the 1 s silence limit, but averages 5 bytes/s against a floor of 100:
         // the body's time runs out near 1 s + 10 ms per byte received. The backend, waiting for the body, is
         // silent all along: that is the client's delay, so 408, not a 504 at the backend's 500 ms.
@@ -124,11 +128,7 @@ final class HTTPRulesTests: XCTestCase {
 
         // The same trickle without a floor is only bounded by silence: it gets through, though it takes longer
         // than the backend response timeout (the backend's silence counts from the last byte sent to it).
-        let patient = try ProxyProcess(
-            backends: [a],
-            arguments: [
-                "--client-body-timeout", "1s", "--client-body-min-rate", "0", "--backend-response-timeout", "500ms",
-            ])
+        let patient = try proxyWithBodyRate(0)
         let steady = try TestConnection(port: patient.port)
         try steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
         for _ in 0..<5 {
