@@ -27,10 +27,10 @@ public final class AlphabetCache: Sendable {
         var absent = 0
         /// Bumped whenever rows are added, so that a union built from older rows is not kept.
         var revision: UInt64 = 0
-        /// Every cached row, built into one alphabet, for encoding (rows fetched by symbol or code) and for
+        /// Every cached row, built into one coder, for encoding (rows fetched by symbol or code) and for
         /// decoding (rows fetched by code only: a code's rows are then complete, so its policy holds).
-        var encodingUnion: Alphabet?
-        var decodingUnion: Alphabet?
+        var encoder: MorseEncoder?
+        var decoder: MorseDecoder?
     }
 
     struct State {
@@ -46,42 +46,53 @@ public final class AlphabetCache: Sendable {
         self.maximumAbsent = maximumAbsent
     }
 
-    public enum Use: Sendable {
-        case encoding, decoding
+    /// The hot path: a coder for every row cached so far, for a request to try before working out which rows it
+    /// needs. Coding a symbol depends on its own row only (and decoding a code on that code's rows, all cached
+    /// together), so when the attempt succeeds the result is exactly what the rows the request needs would give,
+    /// with no query and no per-request build (an encoder's byte table costs more than encoding 40 characters).
+    /// When it fails, the caller takes the exact path. Built at most once per change of the cached rows; nil when
+    /// the alphabet is unknown or not loaded.
+    public func encoder(alphabet name: String) -> MorseEncoder? {
+        coder(alphabet: name, \.encoder) {
+            // Sorted for a stable result.
+            $0.symbols.values.compactMap { $0 }.sorted { $0.symbol < $1.symbol }
+        } build: {
+            MorseEncoder(alphabet: $0)
+        }
     }
 
-    /// The hot path: one alphabet of every row cached so far, for a request to try before working out which
-    /// rows it needs. Coding a symbol depends on its own row only (and decoding a code on that code's rows,
-    /// all cached together), so when the attempt succeeds the result is exactly what the rows the request needs
-    /// would give, with no query and no per-request build. When it fails, the caller takes the exact path.
-    /// Built at most once per change of the cached rows; nil when the alphabet is unknown or not loaded.
-    public func union(alphabet name: String, for use: Use) -> Alphabet? {
-        let snapshot = state.withLockedValue { state -> (Alphabet?, [AlphabetEntry], UInt64, UInt64)? in
+    /// The decoding twin of ``encoder(alphabet:)``; only rows fetched by code count, a code's own rows keep the
+    /// table's order, which the decoding policy reads.
+    public func decoder(alphabet name: String) -> MorseDecoder? {
+        coder(alphabet: name, \.decoder) {
+            $0.codes.sorted { $0.key < $1.key }.flatMap(\.value)
+        } build: {
+            MorseDecoder(alphabet: $0)
+        }
+    }
+
+    private func coder<Coder: Sendable>(
+        alphabet name: String,
+        _ slot: WritableKeyPath<Table, Coder?>,
+        rows: (Table) -> [AlphabetEntry],
+        build: (Alphabet) -> Coder
+    ) -> Coder? {
+        let snapshot = state.withLockedValue { state -> (Coder?, [AlphabetEntry], UInt64, UInt64)? in
             guard let table = state.tables[name] else { return nil }
-            let built = use == .encoding ? table.encodingUnion : table.decodingUnion
-            if let built { return (built, [], table.generation, table.revision) }
-            // Codes sorted for a stable result; a code's own rows keep the table's order, which the decoding
-            // policy reads.
-            let rows: [AlphabetEntry] =
-                switch use {
-                case .encoding: table.symbols.values.compactMap { $0 }.sorted { $0.symbol < $1.symbol }
-                case .decoding: table.codes.sorted { $0.key < $1.key }.flatMap(\.value)
-                }
-            return (nil, rows, table.generation, table.revision)
+            if let built = table[keyPath: slot] { return (built, [], table.generation, table.revision) }
+            return (nil, rows(table), table.generation, table.revision)
         }
         guard let (built, rows, generation, revision) = snapshot else { return nil }
         if let built { return built }
         guard let alphabet = try? Alphabet(name: name, entries: rows) else { return nil }
+        let coder = build(alphabet)
         state.withLockedValue { state in
             guard var table = state.tables[name], table.generation == generation, table.revision == revision
             else { return }
-            switch use {
-            case .encoding: table.encodingUnion = alphabet
-            case .decoding: table.decodingUnion = alphabet
-            }
+            table[keyPath: slot] = coder
             state.tables[name] = table
         }
-        return alphabet
+        return coder
     }
 
     /// What the cache holds for a request, and what it lacks.
@@ -177,8 +188,8 @@ public final class AlphabetCache: Sendable {
             for entry in fetched.entries { table.symbols[entry.symbol] = .some(entry) }
             if !fetched.entries.isEmpty {
                 table.revision += 1
-                table.encodingUnion = nil
-                table.decodingUnion = nil
+                table.encoder = nil
+                table.decoder = nil
             }
             switch fetched.keys {
             case .symbols(let symbols):

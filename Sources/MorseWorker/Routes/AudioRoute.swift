@@ -17,18 +17,19 @@ struct AudioRoute: Sendable {
     }
 
     func audio(_ request: Request) async throws(APIError) -> Response {
-        let text = try request.requiredQuery("text")
-        let wpm = try request.queryNumber("wpm", default: 20, in: Bounds.wpm)!
-        let farnsworth = try request.queryNumber("farnsworth", default: nil, in: Bounds.wpm.lowerBound...wpm)
-        let tone = try request.queryNumber("tone", default: 600, in: Bounds.tone)!
-        let rateValue = try request.queryNumber("rate", default: 8000, in: 1...1_000_000)!
+        let query = QueryParameters(request)
+        let text = try query.required("text")
+        let wpm = try query.number("wpm", default: 20, in: Bounds.wpm)!
+        let farnsworth = try query.number("farnsworth", default: nil, in: Bounds.wpm.lowerBound...wpm)
+        let tone = try query.number("tone", default: 600, in: Bounds.tone)!
+        let rateValue = try query.number("rate", default: 8000, in: 1...1_000_000)!
         guard let rate = Bounds.sampleRates.first(where: { Double($0) == rateValue }) else {
             throw .outOfRange(
                 "rate",
                 "\(rateValue.clean) is not one of \(Bounds.sampleRates.map(String.init).joined(separator: ", "))")
         }
         let encoded = try await dependencies.translator.encode(
-            text, alphabet: request.query("alphabet") ?? "itu", lenient: false)
+            text, alphabet: query["alphabet"] ?? "itu", lenient: false)
         let audio: MorseAudio
         do {
             audio = try MorseAudio(

@@ -20,9 +20,10 @@ struct CodingRoutes: Sendable {
 
     func register(on router: Router<some RequestContext>) {
         router.get("/api/v1/encode") { request, _ in
-            try await encode(
-                text: request.requiredQuery("text"), alphabet: request.query("alphabet") ?? "itu",
-                lenient: request.queryFlag("lenient"), wpm: request.queryNumber("wpm", default: 20, in: Bounds.wpm))
+            let query = QueryParameters(request)
+            return try await encode(
+                text: query.required("text"), alphabet: query["alphabet"] ?? "itu", lenient: query.flag("lenient"),
+                wpm: query.number("wpm", default: 20, in: Bounds.wpm))
         }
         router.post("/api/v1/encode") { request, _ in
             var request = request
@@ -35,9 +36,9 @@ struct CodingRoutes: Sendable {
                 text: body.text, alphabet: body.alphabet ?? "itu", lenient: body.lenient ?? false, wpm: body.wpm ?? 20)
         }
         router.get("/api/v1/decode") { request, _ in
-            try await decode(
-                morse: request.requiredQuery("morse"), alphabet: request.query("alphabet") ?? "itu",
-                lenient: request.queryFlag("lenient"))
+            let query = QueryParameters(request)
+            return try await decode(
+                morse: query.required("morse"), alphabet: query["alphabet"] ?? "itu", lenient: query.flag("lenient"))
         }
         router.post("/api/v1/decode") { request, _ in
             var request = request

@@ -13,7 +13,7 @@ struct PageRoutes: Sendable {
         router.get("/") { request, _ in
             var state = PageRenderer.State(alphabets: alphabets())
             // `/?text=…` opens the page with the text in the field (a bookmarkable start).
-            if let text = request.query("text") { state.input = text }
+            if let text = QueryParameters(request)["text"] { state.input = text }
             return Response.html(renderer.page(state))
         }
         router.post("/") { request, _ in

@@ -1,18 +1,26 @@
 import Hummingbird
+import HummingbirdCore
 
-/// Reading and bounding request parameters, with the API's errors.
-extension Request {
-    func query(_ name: String) -> String? {
-        uri.queryParameters.get(name)
+/// A request's query parameters, parsed once (Hummingbird parses the query again on every
+/// `uri.queryParameters`), read and bounded with the API's errors.
+struct QueryParameters {
+    private let values: FlatDictionary<Substring, Substring>
+
+    init(_ request: Request) {
+        values = request.uri.queryParameters
     }
 
-    func requiredQuery(_ name: String) throws(APIError) -> String {
-        guard let value = query(name) else { throw .missingParameter(name) }
+    subscript(_ name: String) -> String? {
+        values[name[...]].map(String.init)
+    }
+
+    func required(_ name: String) throws(APIError) -> String {
+        guard let value = self[name] else { throw .missingParameter(name) }
         return value
     }
 
-    func queryFlag(_ name: String) throws(APIError) -> Bool {
-        switch query(name) {
+    func flag(_ name: String) throws(APIError) -> Bool {
+        switch self[name] {
         case nil, "false", "0", "": return false
         case "true", "1": return true
         case .some(let other): throw .malformed("parameter '\(name)' must be true or false, not '\(other)'")
@@ -20,9 +28,8 @@ extension Request {
     }
 
     /// A number in `range`; 400 when it is not a number, 422 when it is out of range.
-    func queryNumber(_ name: String, default value: Double?, in range: ClosedRange<Double>) throws(APIError) -> Double?
-    {
-        guard let text = query(name), !text.isEmpty else { return value }
+    func number(_ name: String, default value: Double?, in range: ClosedRange<Double>) throws(APIError) -> Double? {
+        guard let text = self[name], !text.isEmpty else { return value }
         guard let number = Double(text), number.isFinite else {
             throw .malformed("parameter '\(name)' must be a number, not '\(text)'")
         }
@@ -31,7 +38,9 @@ extension Request {
         }
         return number
     }
+}
 
+extension Request {
     /// The body, at most `limit` bytes (413 beyond).
     mutating func collectBody(limit: Int) async throws(APIError) -> ByteBuffer {
         do {

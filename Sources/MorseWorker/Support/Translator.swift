@@ -17,10 +17,8 @@ struct Translator: Sendable {
     }
 
     func encode(_ text: String, alphabet name: String, lenient: Bool) async throws(APIError) -> Encoded {
-        // Fast path: every character already cached (see ``AlphabetCache/union(alphabet:for:)``).
-        if let union = source.cache.union(alphabet: name, for: .encoding),
-            let morse = try? MorseEncoder(alphabet: union).encode(text)
-        {
+        // Fast path: every character already cached (see ``AlphabetCache/encoder(alphabet:)``).
+        if let encoder = source.cache.encoder(alphabet: name), let morse = try? encoder.encode(text) {
             return Encoded(morse: morse, problems: [])
         }
         let alphabet = try await alphabet { () async throws(AlphabetSource.Failure) in
@@ -39,9 +37,7 @@ struct Translator: Sendable {
     }
 
     func decode(_ morse: String, alphabet name: String, lenient: Bool) async throws(APIError) -> Decoded {
-        if let union = source.cache.union(alphabet: name, for: .decoding),
-            let text = try? MorseDecoder(alphabet: union).decode(morse)
-        {
+        if let decoder = source.cache.decoder(alphabet: name), let text = try? decoder.decode(morse) {
             return Decoded(text: text, problems: [])
         }
         let alphabet = try await alphabet { () async throws(AlphabetSource.Failure) in
