@@ -349,13 +349,7 @@ extension ClientConnection {
 
     /// The attempt failed before any response byte reached the client: retry elsewhere or answer 502/504.
     func upstreamFailed(_ failure: RetryPolicy.Failure, countsAgainstBackend: Bool, detail: String) {
-        if let upstream {
-            self.upstream = nil
-            proxy.closeUpstream(upstream)
-        }
-        guard let failed = backend else { return }
-        backend = nil
-        failed.inFlight -= 1
+        guard let failed = dropUpstream() else { return }
         failed.stats.failures &+= 1
         if countsAgainstBackend { proxy.passiveFailure(failed, detail) }
         let policy = RetryPolicy(retries: proxy.config.retries)

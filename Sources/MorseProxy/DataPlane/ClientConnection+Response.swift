@@ -172,27 +172,13 @@ extension ClientConnection {
             upstreamBroke()
             return
         }
-        if let upstream {
-            self.upstream = nil
-            proxy.closeUpstream(upstream)
-        }
-        if let backend {
-            backend.inFlight -= 1
-            self.backend = nil
-        }
+        dropUpstream()
         respondLocally(502, "bad response from backend: \(detail)", close: true)
     }
 
     /// A response broke off after bytes reached the client: the only honest signal left is closing.
     func upstreamBroke() {
-        if let upstream {
-            self.upstream = nil
-            proxy.closeUpstream(upstream)
-        }
-        if let backend {
-            backend.inFlight -= 1
-            self.backend = nil
-        }
+        dropUpstream()
         recordAndLog()
         phase = .closing
         flushNow()
@@ -201,14 +187,7 @@ extension ClientConnection {
 
     /// Answers from the proxy itself: errors, and Max-Forwards: 0.
     func respondLocally(_ code: Int, _ message: String, close: Bool) {
-        if let upstream {
-            self.upstream = nil
-            proxy.closeUpstream(upstream)
-        }
-        if let backend {
-            backend.inFlight -= 1
-            self.backend = nil
-        }
+        dropUpstream()
         if requestIDLength == 0 {
             proxy.requestIDs.write(to: requestID)
             requestIDLength = RequestIDGenerator.length

@@ -195,17 +195,25 @@ final class ClientConnection {
 
     /// The connection ends without a further answer: client gone, or a response broke off midway.
     func abort() {
-        if let upstream {
-            self.upstream = nil
-            proxy.closeUpstream(upstream)
-        }
-        if let backend {
-            self.backend = nil
-            backend.inFlight -= 1
+        if dropUpstream() != nil {
             if status == 0 { status = responseStarted ? 0 : 499 }
             logExchange()
         }
         proxy.closeClient(self)
+    }
+
+    /// Ends the request's hold on its backend: the upstream connection is closed (never pooled, its state is
+    /// unknown) and the backend's in-flight count drops. Returns the backend that was held, if any.
+    @discardableResult
+    func dropUpstream() -> Backend? {
+        if let upstream {
+            self.upstream = nil
+            proxy.closeUpstream(upstream)
+        }
+        guard let held = backend else { return nil }
+        backend = nil
+        held.inFlight -= 1
+        return held
     }
 
     func closeSocket() {

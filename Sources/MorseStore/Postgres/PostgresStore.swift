@@ -69,23 +69,21 @@ public final class PostgresStore: MorseStore {
     }
 
     public func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
-        guard !symbols.isEmpty else { return [] }
-        return try await query(
-            "alphabet lookup",
-            """
-            SELECT \(unescaped: entryColumns) FROM alphabet_entries
-            WHERE alphabet = \(alphabet) AND symbol = ANY(\(symbols)) ORDER BY position, symbol
-            """,
-            rows: Self.entries)
+        try await entries(alphabet: alphabet, where: "symbol", in: symbols)
     }
 
     public func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
-        guard !codes.isEmpty else { return [] }
+        try await entries(alphabet: alphabet, where: "code", in: codes)
+    }
+
+    /// The rows of `alphabet` whose `column` (a fixed column name, never input) is one of `values`.
+    private func entries(alphabet: String, where column: String, in values: [String]) async throws -> [AlphabetEntry] {
+        guard !values.isEmpty else { return [] }
         return try await query(
             "alphabet lookup",
             """
             SELECT \(unescaped: entryColumns) FROM alphabet_entries
-            WHERE alphabet = \(alphabet) AND code = ANY(\(codes)) ORDER BY position, symbol
+            WHERE alphabet = \(alphabet) AND \(unescaped: column) = ANY(\(values)) ORDER BY position, symbol
             """,
             rows: Self.entries)
     }

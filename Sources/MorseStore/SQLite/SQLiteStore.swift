@@ -81,28 +81,24 @@ public final class SQLiteStore: MorseStore {
     }
 
     public func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
-        guard !symbols.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: symbols.count).joined(separator: ", ")
-        let rows = try await query(
-            "alphabet lookup", on: reader,
-            """
-            SELECT \(entryColumns) FROM alphabet_entries
-            WHERE alphabet = ? AND symbol IN (\(placeholders)) ORDER BY position, symbol
-            """,
-            [.text(alphabet)] + symbols.map { .text($0) })
-        return rows.compactMap(Self.entry)
+        try await entries(alphabet: alphabet, where: "symbol", in: symbols)
     }
 
     public func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
-        guard !codes.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: codes.count).joined(separator: ", ")
+        try await entries(alphabet: alphabet, where: "code", in: codes)
+    }
+
+    /// The rows of `alphabet` whose `column` (a fixed column name, never input) is one of `values`.
+    private func entries(alphabet: String, where column: String, in values: [String]) async throws -> [AlphabetEntry] {
+        guard !values.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
         let rows = try await query(
             "alphabet lookup", on: reader,
             """
             SELECT \(entryColumns) FROM alphabet_entries
-            WHERE alphabet = ? AND code IN (\(placeholders)) ORDER BY position, symbol
+            WHERE alphabet = ? AND \(column) IN (\(placeholders)) ORDER BY position, symbol
             """,
-            [.text(alphabet)] + codes.map { .text($0) })
+            [.text(alphabet)] + values.map { .text($0) })
         return rows.compactMap(Self.entry)
     }
 

@@ -22,22 +22,7 @@ final class FailoverTests: XCTestCase {
                     victim.kill(SIGKILL)
                     tally.add("killed")
                 }
-                do {
-                    if connection == nil { connection = try TestConnection(port: proxy.port) }
-                    try connection!.send("GET /?i=\(index) HTTP/1.1\r\nHost: t\r\n\r\n")
-                    let response = try connection!.readResponse()
-                    if response.status == 200 {
-                        tally.add("ok")
-                        tally.add("by-" + (response.header("X-Served-By") ?? "?"))
-                    } else {
-                        tally.add("failed")
-                        tally.note("status \(response.status): \(response.text)")
-                    }
-                } catch {
-                    tally.add("failed")
-                    tally.note("\(error)")
-                    connection = nil
-                }
+                tallyGet("/?i=\(index)", port: proxy.port, over: &connection, into: tally)
             }
         }
         let afterKill = try proxy.status()["b"]!

@@ -20,23 +20,7 @@ final class LifecycleTests: XCTestCase {
             var count = 0
             while Date() < end && count < 20_000 {
                 count += 1
-                do {
-                    if connection == nil { connection = try TestConnection(port: proxy.port) }
-                    try connection!.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
-                    let response = try connection!.readResponse()
-                    if response.status == 200 {
-                        tally.add("ok")
-                        tally.add("by-" + (response.header("X-Served-By") ?? "?"))
-                    } else {
-                        tally.add("failed")
-                        tally.note("status \(response.status) \(response.text)")
-                    }
-                    if response.header("Connection") == "close" { connection = nil }
-                } catch {
-                    tally.add("failed")
-                    tally.note("\(error)")
-                    connection = nil
-                }
+                tallyGet(path, port: proxy.port, over: &connection, into: tally)
             }
         }
     }

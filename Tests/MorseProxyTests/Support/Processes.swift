@@ -168,6 +168,28 @@ func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     group.wait()
 }
 
+/// One GET on a kept-alive connection (opened when nil), counted in `tally`: "ok" and "by-<X-Served-By>", or
+/// "failed" with a note. The connection is dropped after an error or a `Connection: close`.
+func tallyGet(_ path: String, port: UInt16, over connection: inout TestConnection?, into tally: Tally) {
+    do {
+        if connection == nil { connection = try TestConnection(port: port) }
+        try connection!.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try connection!.readResponse()
+        if response.status == 200 {
+            tally.add("ok")
+            tally.add("by-" + (response.header("X-Served-By") ?? "?"))
+        } else {
+            tally.add("failed")
+            tally.note("status \(response.status): \(response.text)")
+        }
+        if response.header("Connection") == "close" { connection = nil }
+    } catch {
+        tally.add("failed")
+        tally.note("\(error)")
+        connection = nil
+    }
+}
+
 /// A thread-safe counter bag for load loops.
 final class Tally: @unchecked Sendable {
     private let lock = NSLock()
