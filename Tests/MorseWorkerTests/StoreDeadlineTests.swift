@@ -11,15 +11,18 @@ struct StoreDeadlineTests {
         let start = clock.now
         await #expect(throws: StoreUnavailable.self) {
             try await withStoreDeadline("stuck", timeout: .milliseconds(200)) {
-                // Ignores cancellation: resumes after 3 s whatever happens.
+                // Ignores cancellation: resumes after 10 s whatever happens.
                 await withCheckedContinuation { continuation in
-                    DispatchQueue.global().asyncAfter(deadline: .now() + 3) { continuation.resume() }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 10) { continuation.resume() }
                 }
                 return 1
             }
         }
         let waited = clock.now - start
-        #expect(waited < .seconds(1), "answered after \(waited), not at the 200 ms deadline")
+        // Far from the 10 s the operation takes; loose above the 200 ms deadline because the whole suite runs in
+        // parallel on two cores.
+        #expect(waited < .seconds(5), "answered after \(waited), not near the 200 ms deadline")
+        print("stuck operation answered after \(waited)")
     }
 
     @Test func aQuickOperationReturnsItsValue() async throws {
