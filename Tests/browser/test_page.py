@@ -1,6 +1,7 @@
 """The page as a person uses it, in headless chromium, against the local cluster through the proxy."""
 
 import math
+import re
 import time
 import urllib.parse
 
@@ -151,9 +152,20 @@ def test_page_with_javascript(cluster, browser):
     assert title(d) == "Text"
     screenshot(d, "04-decoded")
 
-    # Share, and open the link.
+    # Share, and open the link. The write carries an Idempotency-Key, so the proxy may resend it to another
+    # worker if the first dies mid-request: the page's requests are recorded as they leave.
+    d.execute_script("""
+        window.sentHeaders = [];
+        const send = window.fetch;
+        window.fetch = (url, options) => { window.sentHeaders.push([String(url), (options || {}).headers || {}]);
+                                           return send(url, options); };
+    """)
     d.find_element(By.ID, "share").click()
     wait(d, lambda d: d.find_element(By.ID, "share-link").is_displayed(), "the share link")
+    writes = [headers for url, headers in d.execute_script("return window.sentHeaders")
+              if url.endswith("/api/v1/messages")]
+    assert len(writes) == 1, writes
+    assert re.fullmatch(r"[0-9a-f]{32}", writes[0].get("Idempotency-Key", "")), writes
     link = d.find_element(By.ID, "share-url").get_attribute("value")
     assert link.startswith(cluster.url + "/m/"), link
     screenshot(d, "05-shared")

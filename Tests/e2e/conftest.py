@@ -113,6 +113,7 @@ class LocalCluster:
         wait_for(lambda: self.status_states().get("web1") == "up" and all(
             s == "up" for s in self.status_states().values()) and len(self.status_states()) == self.workers,
             timeout=90, what="every backend up in /status")
+        wait_for(lambda: "Ctrl-C stops it." in self.output(), timeout=30, what="the cluster's banner")
         return self
 
     def output(self) -> str:

@@ -84,6 +84,9 @@ struct ClusterUp: AsyncParsableCommand {
                         // Workers sharing one database stay in rotation through an outage: they code from cache
                         // and answer writes 503 (docs/operations.md).
                         "--ready-without-database",
+                        // The supervisor stops the proxy before the workers, so a drain period would serve no one
+                        // here and only delay Ctrl-C.
+                        "--drain-seconds", "0",
                     ]))
             backends += ["--backend", "\(name)=\(host):\(port)"]
         }
@@ -96,7 +99,8 @@ struct ClusterUp: AsyncParsableCommand {
         let supervisor = Supervisor(specs: specs)
         supervisor.start()
         let front = "http://\(host):\(proxyPort)"
-        if await supervisor.waitUntilReady(url: URL(string: front + "/healthz")!, timeout: 60) {
+        switch await supervisor.waitUntilReady(url: URL(string: front + "/healthz")!, timeout: 60) {
+        case .ready:
             supervisor.log(
                 """
                 Morse cluster is up: proxy on \(front) in front of \(workers) workers, database \(databaseURL)
@@ -105,8 +109,10 @@ struct ClusterUp: AsyncParsableCommand {
                   status:  curl http://\(host):\(adminPort)/status
                   Ctrl-C stops it.
                 """)
-        } else {
+        case .timedOut:
             supervisor.log("the proxy did not answer \(front)/healthz within 60 s; still trying (Ctrl-C stops)")
+        case .stopping:
+            break
         }
         await supervisor.waitForShutdown()
     }

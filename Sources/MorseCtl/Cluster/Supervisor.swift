@@ -12,13 +12,13 @@ struct ProcessSpec: Sendable {
 }
 
 /// Starts processes, prefixes their output with their names, restarts those that exit, and stops them all on
-/// SIGINT or SIGTERM.
+/// SIGINT or SIGTERM: the front (the proxy) first, the others once it is gone.
 ///
 /// All state lives on one serial queue: process callbacks, signals and restarts arrive on Foundation's threads.
 final class Supervisor: @unchecked Sendable {
     private let queue = DispatchQueue(label: "morsectl.supervisor")
     private let specs: [ProcessSpec]
-    private var running: [String: Process] = [:]
+    private var running: [String: ChildProcess] = [:]
     private var failures: [String: Int] = [:]
     private var startedAt: [String: Date] = [:]
     private var stopping = false
@@ -28,6 +28,8 @@ final class Supervisor: @unchecked Sendable {
 
     /// How long stopped processes get to finish before SIGKILL.
     static let stopGrace: TimeInterval = 15
+    /// The process stopped first: the one clients talk to.
+    static let front = "proxy"
 
     init(specs: [ProcessSpec]) { self.specs = specs }
 
@@ -46,19 +48,21 @@ final class Supervisor: @unchecked Sendable {
         queue.sync { for spec in specs { launch(spec) } }
     }
 
-    /// Polls `url` until it answers 200 or `timeout` passes.
-    func waitUntilReady(url: URL, timeout: TimeInterval) async -> Bool {
+    enum Readiness { case ready, timedOut, stopping }
+
+    /// Polls `url` until it answers 200, `timeout` passes, or the cluster is being stopped.
+    func waitUntilReady(url: URL, timeout: TimeInterval) async -> Readiness {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
+            if queue.sync(execute: { stopping }) { return .stopping }
             if let (_, response) = try? await URLSession.shared.data(from: url),
                 (response as? HTTPURLResponse)?.statusCode == 200
             {
-                return true
+                return .ready
             }
-            if queue.sync(execute: { stopping }) { return false }
             try? await Task.sleep(for: .milliseconds(200))
         }
-        return false
+        return .timedOut
     }
 
     func waitForShutdown() async {
@@ -76,14 +80,15 @@ final class Supervisor: @unchecked Sendable {
     // MARK: - On the queue
 
     private func launch(_ spec: ProcessSpec) {
-        let process = Process()
-        process.executableURL = spec.executable
-        process.arguments = spec.arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(executable: spec.executable.path, arguments: spec.arguments)
+        } catch {
+            log("cannot start \(spec.name): \(error)")
+            scheduleRestart(spec)
+            return
+        }
+        process.output.readabilityHandler = { [output] handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
@@ -93,36 +98,26 @@ final class Supervisor: @unchecked Sendable {
             }
         }
         // The supervisor lives as long as the command; a strong reference is fine.
-        process.terminationHandler = { [self] finished in
-            queue.async { self.exited(spec, process: finished) }
-        }
-        do {
-            try process.run()
-            running[spec.name] = process
-            startedAt[spec.name] = Date()
-            log(
-                "started \(spec.name) (pid \(process.processIdentifier)): \(spec.executable.lastPathComponent) \(spec.arguments.joined(separator: " "))"
-            )
-        } catch {
-            log("cannot start \(spec.name): \(error.localizedDescription)")
-            scheduleRestart(spec)
-        }
+        process.onExit(queue: queue) { [self] termination in self.exited(spec, process: process, termination) }
+        running[spec.name] = process
+        startedAt[spec.name] = Date()
+        log(
+            "started \(spec.name) (pid \(process.pid)): \(spec.executable.lastPathComponent) \(spec.arguments.joined(separator: " "))"
+        )
     }
 
-    private func exited(_ spec: ProcessSpec, process: Process) {
+    private func exited(_ spec: ProcessSpec, process: ChildProcess, _ termination: ChildProcess.Termination) {
         guard running[spec.name] === process else { return }
         running[spec.name] = nil
-        let how =
-            process.terminationReason == .uncaughtSignal
-            ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
         if stopping {
-            log("\(spec.name) \(how)")
+            log("\(spec.name) \(termination)")
+            if spec.name == Supervisor.front { stopBehindTheFront() }
             if running.isEmpty { finishShutdown() }
             return
         }
         // A process that ran for a while before failing starts a fresh backoff.
         if let started = startedAt[spec.name], Date().timeIntervalSince(started) > 30 { failures[spec.name] = 0 }
-        log("\(spec.name) \(how); restarting")
+        log("\(spec.name) \(termination); restarting")
         scheduleRestart(spec)
     }
 
@@ -138,7 +133,7 @@ final class Supervisor: @unchecked Sendable {
     private func stopAll(reason: String) {
         guard !stopping else {
             log("second \(reason): killing every process now")
-            for process in running.values { kill(process.processIdentifier, SIGKILL) }
+            for process in running.values { process.signal(SIGKILL) }
             return
         }
         stopping = true
@@ -147,16 +142,23 @@ final class Supervisor: @unchecked Sendable {
             finishShutdown()
             return
         }
-        // The proxy first, so that it stops taking requests while the workers finish theirs.
-        for name in running.keys.sorted(by: { a, _ in a == "proxy" }) {
-            kill(running[name]!.processIdentifier, SIGTERM)
+        // The proxy first, so that it stops taking requests while the workers finish theirs; the workers once
+        // it is gone (a terminal's Ctrl-C reaches them all at once anyway, and each finishes what it has).
+        if let front = running[Supervisor.front] {
+            front.signal(SIGTERM)
+        } else {
+            stopBehindTheFront()
         }
         queue.asyncAfter(deadline: .now() + Supervisor.stopGrace) { [self] in
             for (name, process) in running {
                 log("\(name) did not stop within \(Int(Supervisor.stopGrace)) s: SIGKILL")
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
             }
         }
+    }
+
+    private func stopBehindTheFront() {
+        for (name, process) in running where name != Supervisor.front { process.signal(SIGTERM) }
     }
 
     private func finishShutdown() {

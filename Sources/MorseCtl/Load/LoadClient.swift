@@ -50,11 +50,13 @@ final class LoadClient: Sendable {
         await send(URLRequest(url: baseURL.cluster(path: "api/v1/encode", query: ["text": text])))
     }
 
-    /// `POST /api/v1/messages` with `{"text": ...}`.
-    func createMessage(_ text: String) async -> LoadResponse {
+    /// `POST /api/v1/messages` with `{"text": ...}`, and a fresh `Idempotency-Key` unless `withKey` is false (a
+    /// write the proxy then cannot resend: the hard case some tests must show).
+    func createMessage(_ text: String, withKey: Bool) async -> LoadResponse {
         var request = URLRequest(url: baseURL.appendingPathComponent("api/v1/messages"))
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if withKey { request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key") }
         request.httpBody = try? JSONSerialization.data(withJSONObject: ["text": text])
         return await send(request)
     }

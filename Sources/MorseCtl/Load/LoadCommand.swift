@@ -7,8 +7,8 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Keep a running cluster under load for a while and count every failed request.",
         discussion: """
-            Sends a mix of GET /api/v1/encode and POST /api/v1/messages over --concurrency keep-alive \
-            connections (one request per connection at a time) until --duration has passed, --requests-limit \
+            Sends a mix of GET /api/v1/encode and POST /api/v1/messages (each write with an Idempotency-Key unless \
+            --no-idempotency-key) over --concurrency keep-alive connections (one request per connection at a time) until --duration has passed, --requests-limit \
             requests were sent, or SIGINT/SIGTERM arrives; requests in flight then finish (each bounded by \
             --timeout).
 
@@ -54,6 +54,16 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Write every acknowledged message (201) as a JSON line {id, text, morse, served_by, at}.")
     var messagesFile: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            """
+            Send an Idempotency-Key with every message write (default), so the proxy may resend it to another \
+            worker when one dies mid-request. --no-idempotency-key sends writes without one: the case where a \
+            dying worker can fail a write, for tests that must show it.
+            """))
+    var idempotencyKey = true
+
     func validate() throws {
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
@@ -78,7 +88,8 @@ struct LoadCommand: AsyncParsableCommand {
         let deadline = started + .nanoseconds(Int(duration * 1e9))
         Terminal.error(
             "load: \(url) for \(duration) s (at most \(requestsLimit) requests), \(concurrency) connections, "
-                + "mix \(mix)" + (rate.map { ", at most \($0) per second" } ?? "") + ", seed \(seed)")
+                + "mix \(mix)" + (idempotencyKey ? "" : ", writes without Idempotency-Key")
+                + (rate.map { ", at most \($0) per second" } ?? "") + ", seed \(seed)")
 
         let progress = Task {
             var last = 0
@@ -95,7 +106,8 @@ struct LoadCommand: AsyncParsableCommand {
             for lane in 0..<concurrency {
                 group.addTask {
                     var lane = LoadLane(
-                        client: client, results: results, mix: mix, seed: seed &+ UInt64(lane) &* 0x1_0000_0001)
+                        client: client, results: results, mix: mix, withKeys: idempotencyKey,
+                        seed: seed &+ UInt64(lane) &* 0x1_0000_0001)
                     while !stop.isSet, DispatchTime.now() < deadline,
                         await next.take(below: requestsLimit) != nil
                     {
@@ -129,14 +141,16 @@ struct LoadLane {
     let client: LoadClient
     let results: LoadResults
     let mix: LoadMix
+    let withKeys: Bool
     var texts: RandomTexts
     var generator: SplitMix64
     let encoder = MorseEncoder()
 
-    init(client: LoadClient, results: LoadResults, mix: LoadMix, seed: UInt64) {
+    init(client: LoadClient, results: LoadResults, mix: LoadMix, withKeys: Bool, seed: UInt64) {
         self.client = client
         self.results = results
         self.mix = mix
+        self.withKeys = withKeys
         texts = RandomTexts(seed: seed)
         generator = SplitMix64(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
     }
@@ -155,7 +169,7 @@ struct LoadLane {
                         + " (\(response.servedBy ?? "?"))")
             }
         case .message:
-            let response = await client.createMessage(text)
+            let response = await client.createMessage(text, withKey: withKeys)
             guard await results.record(response, operation: .message) else { return }
             guard response.status == 201, let json = response.json, let id = json["id"] as? String, !id.isEmpty,
                 let morse = json["morse"] as? String

@@ -10,6 +10,8 @@ final class Backend {
     /// Stable small number for the retry bitmask.
     let id: Int
     var health: HealthMachine
+    /// When `health` last changed between up and down (coarse monotonic ms), for the log line of the next change.
+    var healthSinceMs = Clock.coarseMilliseconds()
     var adminState: AdminState = .enabled
     /// Removed by a reload: takes no new requests, goes away when its in-flight ones are done.
     var removed = false

@@ -10,6 +10,13 @@ extension Proxy {
     }
 
     func installSignals() {
+        // A daemon must not depend on the signal state it was started with: a supervisor that spawns from a
+        // thread blocking every signal (Foundation's Process from a Dispatch queue does) would leave these
+        // handlers never called. libevent's sigaction replaces an inherited SIG_IGN; the mask needs this.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for number in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&handled, number) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         let box = Unmanaged.passRetained(SignalBox(proxy: self)).toOpaque()
         for number in [SIGHUP, SIGTERM, SIGINT] {
             let event = event_new(base, number, Int16(EV_SIGNAL | EV_PERSIST), signalCallback, box)!

@@ -175,10 +175,28 @@ public final class Proxy {
 
     func passiveFailure(_ backend: Backend, _ detail: String) {
         let transition = backend.health.passiveFailure()
-        if transition == .wentDown {
-            logger.warning("backend \(backend.name) state up -> down (passive: \(detail))")
-            closeIdle(of: backend)
-        }
+        healthChanged(
+            backend, transition,
+            reason: "live traffic: \(detail), \(backend.health.consecutiveFailures) failures in a row")
+    }
+
+    /// The one place a backend's health change is acted on and logged: a line per change, with its reason and
+    /// how long the backend was in the state it leaves (as HAProxy does), never a line per failed check. A first
+    /// check's verdict at startup is in the "first health checks done" line instead.
+    func healthChanged(
+        _ backend: Backend, _ transition: HealthMachine.Transition, reason: String, firstCheck: Bool = false
+    ) {
+        guard transition != .none else { return }
+        if transition == .wentDown { closeIdle(of: backend) }
+        let nowMs = Clock.coarseMilliseconds()
+        let tenths = (nowMs - backend.healthSinceMs) / 100
+        backend.healthSinceMs = nowMs
+        if firstCheck && acceptGate == .waitingForFirstChecks { return }
+        let state = transition == .wentUp ? "up" : "down"
+        let was =
+            firstCheck ? "" : "; it was \(transition == .wentUp ? "down" : "up") for \(tenths / 10).\(tenths % 10) s"
+        let line: Logger.Message = "backend \(backend.name) is \(state) (\(reason))\(was)"
+        if transition == .wentUp { logger.notice(line) } else { logger.warning(line) }
     }
 
     // MARK: Upstream connections

@@ -135,17 +135,15 @@ final class HealthProbe {
         backend.lastCheckLatencyMs = latencyMs
         backend.lastCheckError = ok ? "" : detail
         if ok { backend.stats.checksOK &+= 1 } else { backend.stats.checksFailed &+= 1 }
-        let before = backend.state
+        // The first answer decides at once (HealthMachine), so its streak is one check, not rise or fall.
+        let firstCheck = !backend.health.checked
         let transition = ok ? backend.health.checkSucceeded() : backend.health.checkFailed()
-        if transition != .none {
-            let how = transition == .wentUp ? "rise" : "fall"
-            proxy.logger.notice(
-                "backend \(backend.name) state \(before.rawValue) -> \(backend.state.rawValue) (check \(detail), \(how) \(transition == .wentUp ? backend.health.rise : backend.health.fall))"
-            )
-            if transition == .wentDown { proxy.closeIdle(of: backend) }
-        } else if !ok {
-            proxy.logger.info("backend \(backend.name) check failed: \(detail)")
-        }
+        let streak = ok ? backend.health.consecutiveSuccesses : backend.health.consecutiveFailures
+        let inARow = streak > 1 ? ", \(streak) in a row" : ""
+        proxy.healthChanged(
+            backend, transition,
+            reason: "\(firstCheck ? "first " : "")check \(ok ? "passed" : "failed"): \(detail)\(inARow)",
+            firstCheck: firstCheck)
         if let first = onFirstResult {
             onFirstResult = nil
             first()

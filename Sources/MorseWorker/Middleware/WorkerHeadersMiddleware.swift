@@ -41,12 +41,13 @@ struct WorkerHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         let method = request.method
         let path = request.uri.path
         let metrics = metrics
+        let level: Logger.Level = HealthRoutes.probePaths.contains(route) ? .debug : .info
         let finish: @Sendable () -> Void = {
             let duration = ContinuousClock.now - start
             metrics.inFlight.decrement()
             metrics.record(route: route, method: method, status: status, duration: duration)
-            logger.info(
-                "request",
+            logger.log(
+                level: level, "request",
                 metadata: [
                     "method": "\(method)", "path": "\(path)", "status": "\(status)",
                     "ms": "\(duration.milliseconds)",

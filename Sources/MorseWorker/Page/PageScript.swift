@@ -50,13 +50,13 @@ enum PageScript {
           const announce = (text) => { status.textContent = ''; window.setTimeout(() => { status.textContent = text; }, 50); };
           const sentence = (text) => text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
 
-          async function api(method, path, body) {
+          async function api(method, path, body, extraHeaders = {}) {
             const controller = new AbortController();
             const timer = window.setTimeout(() => controller.abort(), 15000);
             try {
+              const headers = Object.assign(body ? { 'Content-Type': 'application/json' } : {}, extraHeaders);
               const response = await fetch(path, {
-                method, signal: controller.signal, headers: body ? { 'Content-Type': 'application/json' } : {},
-                body: body ? JSON.stringify(body) : undefined,
+                method, signal: controller.signal, headers, body: body ? JSON.stringify(body) : undefined,
               });
               let data = null;
               try { data = await response.json(); } catch (_) { data = null; }
@@ -352,7 +352,10 @@ enum PageScript {
             if (!text.trim()) { showError({ message: 'type some text to share' }, false); return; }
             busy(true);
             try {
-              const data = await api('POST', '/api/v1/messages', { text, alphabet: alphabet.value });
+              // A key per write lets the proxy resend it to another worker if the first dies mid-request,
+              // and the worker stores it once. crypto.randomUUID needs a secure context; getRandomValues does not.
+              const key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+              const data = await api('POST', '/api/v1/messages', { text, alphabet: alphabet.value }, { 'Idempotency-Key': key });
               const url = new URL(data.url, window.location.href).href;
               shareURL.value = url;
               openLink.href = data.url;

@@ -12,6 +12,9 @@ import Prometheus
 struct HealthRoutes: Sendable {
     let dependencies: WorkerDependencies
 
+    /// Paths that probes and scrapers call every few seconds, forever: logged at debug, or they drown the log.
+    static let probePaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
+
     func register(on router: Router<some RequestContext>) {
         router.get("/healthz") { _, _ in
             Response.json(

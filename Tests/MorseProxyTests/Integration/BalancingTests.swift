@@ -66,7 +66,13 @@ final class BalancingTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(back, 0.2, "one passed check must not be enough with rise 2")
         XCTAssertLessThanOrEqual(back, 0.5 + 0.05)
         XCTAssertEqual(Set(try servedBy(proxy, count: 4)), ["a", "b"])
-        XCTAssertTrue(proxy.log().contains("backend b state up -> down"), proxy.log())
-        XCTAssertTrue(proxy.log().contains("backend b state down -> up"), proxy.log())
+        // One line per change, with its reason and how long the old state lasted; none per failed check.
+        let lines = proxy.log().split(separator: "\n").filter { $0.contains("backend b ") }
+        print("log lines about b: \(lines.count)\n" + lines.joined(separator: "\n"))
+        XCTAssertEqual(lines.filter { $0.contains("backend b is down (check failed: status 503") }.count, 1)
+        XCTAssertEqual(lines.filter { $0.contains("backend b is up (check passed: status 200") }.count, 1)
+        XCTAssertTrue(lines.contains { $0.contains("; it was up for ") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("; it was down for ") }, "\(lines)")
+        XCTAssertEqual(lines.count, 2, "one line per change")
     }
 }

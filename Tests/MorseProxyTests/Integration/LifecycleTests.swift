@@ -92,6 +92,26 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(exit, 0)
     }
 
+    /// Started with every signal blocked and ignored (as from a Dispatch thread of a supervisor), the proxy still
+    /// stops by itself on SIGTERM and on SIGINT.
+    func testSignalsWorkWhateverSignalStateTheProxyInherits() throws {
+        let a = try BackendProcess("a")
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            let proxy = try ProxyProcess(backends: [a], startedByHostileParent: true)
+            let blocked =
+                try String(contentsOfFile: "/proc/\(proxy.pid)/status", encoding: .utf8)
+                .split(separator: "\n").first { $0.hasPrefix("SigBlk:") } ?? "?"
+            XCTAssertEqual(try request(port: proxy.port, "/").status, 200)
+            let sentAt = Date()
+            proxy.signal(number)
+            let exit = proxy.waitForExit(seconds: 3)
+            let took = Date().timeIntervalSince(sentAt)
+            print("\(name) to a proxy started with \(blocked): exit \(String(describing: exit)) after \(took) s")
+            XCTAssertEqual(exit, 0, "\(name) must stop the proxy by itself: \(proxy.log())")
+            XCTAssertTrue(proxy.log().contains("\(name): stopping"), proxy.log())
+        }
+    }
+
     func runBinary(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProxyProcess.binary)

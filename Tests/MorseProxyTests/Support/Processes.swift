@@ -79,16 +79,34 @@ final class ProxyProcess: @unchecked Sendable {
         return packageRoot.appendingPathComponent(".build-proxy/debug/morse-proxy").path
     }
 
-    init(backends: [BackendProcess] = [], arguments: [String] = [], waitForReady: Bool = true) throws {
+    /// Execs the proxy with every signal blocked and SIGHUP, SIGINT and SIGTERM ignored: the state a careless
+    /// supervisor hands down (both survive exec), which the proxy must not depend on.
+    static let hostileParent = """
+        import os, signal, sys
+        signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.Signals) - {signal.SIGKILL, signal.SIGSTOP})
+        for number in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    init(
+        backends: [BackendProcess] = [], arguments: [String] = [], waitForReady: Bool = true,
+        startedByHostileParent: Bool = false
+    ) throws {
         port = freePort()
         adminPort = freePort()
         logFile = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("morse-proxy-\(port).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.binary)
         var args = ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"]
         for backend in backends { args += ["--backend", "\(backend.name)=127.0.0.1:\(backend.port)"] }
         args += ["--health-interval", "200ms", "--health-timeout", "100ms", "--access-log", "off"]
-        process.arguments = args + arguments
+        if startedByHostileParent {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", Self.hostileParent, Self.binary] + args + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = args + arguments
+        }
         let log = try FileHandle(forWritingTo: logFile)
         process.standardError = log
         process.standardOutput = log
@@ -98,13 +116,12 @@ final class ProxyProcess: @unchecked Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// Until the first health checks are done: the listener accepts in the kernel as soon as it is bound, but the
+    /// proxy takes connections (and /status shows checked states) only after that line.
     func waitUntilServing() throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if let connection = try? TestConnection(port: port, timeoutSeconds: 1) {
-                _ = connection
-                return
-            }
+            if log().contains("accepting connections") { return }
             usleep(20_000)
         }
         throw TestError.io("proxy did not start: \(log())")
