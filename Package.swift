@@ -63,6 +63,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The page's script, style sheet and icon, compiled into the binary as byte arrays (`PackageResources`):
+            // the deployed worker has no files beside it, so no resource bundle.
+            resources: [
+                .embedInCode("Page/Assets/page.js"),
+                .embedInCode("Page/Assets/page.css"),
+                .embedInCode("Page/Assets/icon.svg"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -91,10 +98,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "MorseProxyCommand",
-            dependencies: [
-                "MorseProxy",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            // Its flags are parsed from the settings table (MorseProxy/Config/ProxySettings.swift), one declaration
+            // per setting for file, flags, reload, --help and docs/proxy.md alike.
+            dependencies: ["MorseProxy"],
             swiftSettings: swiftSettings
         ),
 
@@ -108,12 +114,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "MorseCodeTests", dependencies: ["MorseCode"], swiftSettings: swiftSettings),
+        // What several test targets share: a raw HTTP/1.1 client on loopback sockets, and the public-surface check.
+        .target(name: "MorseTestSupport", path: "Tests/MorseTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MorseCodeTests", dependencies: ["MorseCode", "MorseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MorseWorkerTests",
             dependencies: [
                 "MorseWorker",
                 "MorseStore",
+                "MorseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Tests change the tables behind the workers' backs, through the drivers themselves.
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -122,6 +132,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "MorseProxyTests", dependencies: ["MorseProxy"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+            name: "MorseProxyTests", dependencies: ["MorseProxy", "MorseTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,20 +1,24 @@
 import Foundation
-public import MorseCode
+package import MorseCode
 
 /// Builds the ``Alphabet`` a request needs from the cache, fetching what the cache lacks in one statement.
 ///
-/// This is the seed's wish kept literally: a request asks the database only for its own distinct characters
-/// (or, to decode, its distinct codes), and codes with a table made of just those rows.
-public struct AlphabetSource: Sendable {
-    public let store: any MorseStore
-    public let cache: AlphabetCache
+/// The rule it keeps: the alphabet lives in the database, not in the worker, and no request loads a whole alphabet.
+/// A request asks the database only for those of its own distinct characters (or, to decode, its distinct codes)
+/// that the cache lacks, and codes with a table made of just those rows; a change to the table still reaches
+/// every worker (see ``refresh()``). `QueryCountTests` holds the worker to it.
+///
+/// Package-wide rather than public: the worker uses it, its command does not.
+package struct AlphabetSource: Sendable {
+    package let store: any MorseStore
+    package let cache: AlphabetCache
 
-    public init(store: any MorseStore, cache: AlphabetCache = AlphabetCache()) {
+    package init(store: any MorseStore, cache: AlphabetCache = AlphabetCache()) {
         self.store = store
         self.cache = cache
     }
 
-    public enum Failure: Error {
+    package enum Failure: Error {
         case unknownAlphabet(String)
         /// The rows the request needs do not make an alphabet (a hand edit broke the table).
         case invalidRows(AlphabetError)
@@ -22,7 +26,7 @@ public struct AlphabetSource: Sendable {
     }
 
     /// The alphabet to encode `text` with: its rows for every symbol of the text the database has.
-    public func alphabet(named name: String, toEncode text: String) async throws(Failure) -> Alphabet {
+    package func alphabet(named name: String, toEncode text: String) async throws(Failure) -> Alphabet {
         let symbols = MorseEncoder.symbols(in: text)
         var lookup = try cached { () throws(AlphabetCache.Failure) in try cache.lookup(alphabet: name, symbols: symbols)
         }
@@ -39,7 +43,7 @@ public struct AlphabetSource: Sendable {
 
     /// The alphabet to decode `morse` with: every row of every code the Morse holds, so that the table's policy
     /// for codes with two meanings applies.
-    public func alphabet(named name: String, toDecode morse: String) async throws(Failure) -> Alphabet {
+    package func alphabet(named name: String, toDecode morse: String) async throws(Failure) -> Alphabet {
         let codes = MorseDecoder.codes(in: morse)
         var lookup = try cached { () throws(AlphabetCache.Failure) in try cache.lookup(alphabet: name, codes: codes) }
         if !lookup.missing.isEmpty {
@@ -53,7 +57,7 @@ public struct AlphabetSource: Sendable {
 
     /// Reads the version counters and drops what changed; the worker calls it every second, off the request path.
     @discardableResult
-    public func refresh() async throws -> [String] {
+    package func refresh() async throws -> [String] {
         cache.apply(versions: try await store.alphabetVersions())
     }
 

@@ -1,13 +1,13 @@
-public import Hummingbird
-public import Logging
-public import MorseStore
+import Hummingbird
+import Logging
+import MorseStore
 
 /// Builds the worker's application around a store: routes, middleware, and the background services (the store's
 /// pool and the alphabet refresher). Migrations run before the listener opens.
 ///
-/// The returned application does not drain on SIGTERM by itself; ``Worker/run(configuration:store:logger:metrics:)``
+/// The returned application does not drain on SIGTERM by itself; ``Worker/run(configuration:logger:metrics:)``
 /// wraps it with the drain. Tests use this directly.
-public func buildApplication(
+func buildApplication(
     configuration: WorkerConfiguration,
     store: any MorseStore,
     logger: Logger,

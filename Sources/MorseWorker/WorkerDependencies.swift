@@ -10,5 +10,5 @@ struct WorkerDependencies: Sendable {
     let metrics: WorkerMetrics
     let logger: Logger
 
-    var translator: Translator { Translator(source: source, retryAfter: configuration.retryAfterSeconds) }
+    var translator: Translator { Translator(source: source, retryAfter: configuration.retryAfter) }
 }

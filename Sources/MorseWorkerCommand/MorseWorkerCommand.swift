@@ -114,19 +114,19 @@ struct MorseWorkerCommand: AsyncParsableCommand {
             }
         }
         if let seconds = try number(drainSeconds, "MORSE_DRAIN_SECONDS", "drain-seconds", in: 0...600) {
-            configuration.drainSeconds = seconds
+            configuration.drainPeriod = .seconds(seconds)
         }
         if let limit = try number(bodyLimit, "MORSE_BODY_LIMIT", "body-limit", in: 1024...(64 << 20)) {
             configuration.bodyLimit = limit
         }
         if let seconds = try number(maxAudioSeconds, "MORSE_MAX_AUDIO_SECONDS", "max-audio-seconds", in: 1...3600) {
-            configuration.maxAudioSeconds = seconds
+            configuration.maxAudioLength = .seconds(seconds)
         }
         if let seconds = try number(alphabetRefresh, "MORSE_ALPHABET_REFRESH", "alphabet-refresh", in: 0.05...4) {
-            configuration.alphabetRefreshInterval = .milliseconds(Int(seconds * 1000))
+            configuration.alphabetRefreshInterval = .seconds(seconds)
         }
         if let seconds = try number(storeTimeout, "MORSE_STORE_TIMEOUT", "store-timeout", in: 0.1...60) {
-            configuration.storeTimeout = .milliseconds(Int(seconds * 1000))
+            configuration.storeTimeout = .seconds(seconds)
         }
         let envReady = value(nil, "MORSE_READY_WITHOUT_DATABASE")
         configuration.readinessRequiresDatabase = !(readyWithoutDatabase || envReady == "1" || envReady == "true")

@@ -95,9 +95,9 @@ private nonisolated(unsafe) var out = ByteBuffer(capacity: maxHeaderBytes + 4096
 private let joined = UnsafeMutableRawPointer.allocate(byteCount: maxHeaderBytes + 4096 + inputCapacity, alignment: 16)
 private let clientAddress: StaticString = "192.0.2.7"
 private let requestID: StaticString = "0123456789abcdef0123456789abcdef"
-/// HeadWriter's documented Host for an HTTP/1.0 request without one (the forwarded head is HTTP/1.1, which
-/// requires Host). The data plane does not pass one yet (ClientConnection+Request.requestTarget returns an empty
-/// host for origin-form), so today such a request goes upstream as HTTP/1.1 without Host; the worker accepts it.
+/// Host for an HTTP/1.0 request without one (the forwarded head is HTTP/1.1, which requires Host), passed to
+/// HeadWriter as the data plane does: ClientConnection+Request gives the proxy's own listen address
+/// (`Proxy.ownHost`); any name exercises the same path here.
 private let defaultHost: StaticString = "localhost"
 
 @_cdecl("LLVMFuzzerTestOneInput")

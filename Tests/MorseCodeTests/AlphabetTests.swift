@@ -1,5 +1,6 @@
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 @Suite struct AlphabetTests {
     static let itu = Alphabet.ituEntries

@@ -1,6 +1,7 @@
 import Foundation
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 @Suite struct AudioTests {
     static func samples(_ audio: MorseAudio) -> [Int16] {

@@ -1,5 +1,6 @@
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 @Suite struct EncoderErrorTests {
     let encoder = MorseEncoder()

@@ -1,6 +1,7 @@
 import Foundation
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 /// Every input the fuzzers ever failed on (Tests/Fuzz/Regressions), replayed with the fuzzers' invariants.
 @Suite struct FuzzRegressionTests {

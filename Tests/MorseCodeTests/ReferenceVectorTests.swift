@@ -1,5 +1,6 @@
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 /// Every vector of the project's reference sheet (shared/reference/morse.md).
 @Suite struct ReferenceVectorTests {

@@ -1,5 +1,6 @@
-import MorseCode
 import Testing
+
+@testable import MorseCode
 
 /// ITU-R M.1677-1 §3 input rules and the encoder's text handling.
 @Suite struct TextRulesTests {

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -18,7 +19,7 @@ struct PageAssetTests {
                 #expect(response.headers[.contentType] == asset.contentType)
                 #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
                 #expect(response.headers[.eTag] == asset.etag)
-                #expect(response.text == asset.body)
+                #expect(response.body == asset.body)
 
                 let again = try await client.execute(
                     uri: asset.path, method: .get, headers: [.ifNoneMatch: asset.etag])
@@ -26,14 +27,34 @@ struct PageAssetTests {
                 #expect(again.body.readableBytes == 0)
             }
             // Nothing from elsewhere in either.
-            #expect(!PageAssets.script.body.contains("http://") && !PageAssets.style.body.contains("url("))
+            let script = String(buffer: PageAssets.script.body)
+            let style = String(buffer: PageAssets.style.body)
+            #expect(!script.contains("http://") && !style.contains("url("))
         }
+    }
+
+    /// The assets are the files in `Sources/MorseWorker/Page/Assets`, byte for byte, compiled into the binary.
+    @Test func assetsAreTheFilesCompiledIn() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/MorseWorker/Page/Assets").standardized
+        for (asset, file) in [
+            (PageAssets.script, "page.js"), (PageAssets.style, "page.css"), (PageAssets.icon, "icon.svg"),
+        ] {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(file))
+            #expect(Array(asset.body.readableBytesView) == Array(bytes), "\(file)")
+            #expect(asset.etag == "\"\(PageAssets.hash(bytes))\"")
+        }
+        #expect(String(buffer: PageAssets.script.body).contains("/api/v1/encode"))
+        #expect(String(buffer: PageAssets.style.body).contains("prefers-color-scheme"))
+        #expect(String(buffer: PageAssets.icon.body).hasPrefix("<svg"))
     }
 
     @Test func versionedPathsFollowTheContent() {
         #expect(PageAssets.scriptPath.hasPrefix("/static/page.js?v="))
-        #expect(PageAssets.hash("a") != PageAssets.hash("b"))
-        #expect(PageAssets.hash("").count == 16)
+        #expect(PageAssets.stylePath.hasPrefix("/static/page.css?v="))
+        #expect(PageAssets.iconPath.hasPrefix("/static/icon.svg?v="))
+        #expect(PageAssets.hash("a".utf8) != PageAssets.hash("b".utf8))
+        #expect(PageAssets.hash([UInt8]()).count == 16)
     }
 
     @Test func formCarriesTheActionAlphabetAndSound() async throws {

@@ -100,6 +100,64 @@ struct RouteTests {
         }
     }
 
+    /// The encode answer's `timing`: what the audio of the same text at the same speeds gives each element and gap,
+    /// Farnsworth gaps included. The page lights its tape by it, so it must agree with the WAV.
+    @Test func encodeAnswersTheTimingOfTheSound() async throws {
+        try await withSQLiteWorker { client, _ in
+            let paris = ".--. .- .-. .. ..."
+            let plain = try await client.execute(uri: "/api/v1/encode?text=PARIS", method: .get)
+            #expect(plain.status == .ok)
+            // The reference: PARIS is 2580 ms at 20 WPM without the trailing gap.
+            #expect(plain.json["durationMs"] as? Double == 2580)
+            let lengths = try #require(plain.json["timing"] as? [String: Double])
+            #expect(
+                lengths == [
+                    "ditMs": 60, "dahMs": 180, "elementGapMs": 60, "letterGapMs": 180, "wordGapMs": 420, "leadMs": 2.5,
+                ])
+
+            // Farnsworth: characters at 20 WPM, gaps stretched to 10 WPM overall (ARRL: ta = 4.14 s, gaps 3·ta/19).
+            let spaced = try await client.execute(
+                uri: "/api/v1/encode", method: .post,
+                body: jsonBody(["text": "PARIS", "wpm": 20, "farnsworth": 10]))
+            #expect(spaced.status == .ok)
+            let reference = try MorseTiming(wpm: 20, farnsworthWPM: 10)
+            let spacedMs = try #require(spaced.json["durationMs"] as? Double)
+            #expect(abs(spacedMs - reference.durationMs(of: paris)) < 1e-6)
+            #expect(abs(spacedMs - 4474.74) < 0.01)
+            let timing = try #require(spaced.json["timing"] as? [String: Double])
+            #expect(timing["ditMs"] == 60 && timing["dahMs"] == 180 && timing["elementGapMs"] == 60)
+            #expect(abs(timing["letterGapMs"]! - 3 * 4140 / 19.0) < 1e-6)
+            #expect(abs(timing["wordGapMs"]! - 7 * 4140 / 19.0) < 1e-6)
+
+            // The WAV of the same text at the same speeds: the lead, the signals, the lead again, in whole samples.
+            let wav = try await client.execute(uri: "/api/v1/audio?text=PARIS&wpm=20&farnsworth=10", method: .get)
+            let wavMs = try #require(wav.headers[.init("X-Audio-Duration-Ms")!].flatMap(Double.init))
+            #expect(abs(wavMs - (spacedMs + 2 * timing["leadMs"]!)) <= 1)
+
+            // The same by query, the lenient answer too; the lead is half a ramp of at most 150 / WPM ms.
+            let fast = try await client.execute(
+                uri: "/api/v1/encode?text=\("a~".query)&lenient=true&wpm=60&farnsworth=30", method: .get)
+            #expect(fast.status == .ok)
+            let fastTiming = try #require(fast.json["timing"] as? [String: Double])
+            #expect(fastTiming["ditMs"] == 20 && fastTiming["leadMs"] == 1.25)
+            let fastReference = try MorseTiming(wpm: 60, farnsworthWPM: 30)
+            #expect(abs(fastTiming["letterGapMs"]! - fastReference.letterGapMs) < 1e-9)
+
+            for (query, body) in [
+                ("text=E&wpm=20&farnsworth=25", ["text": "E", "wpm": 20, "farnsworth": 25] as [String: Any]),
+                ("text=E&farnsworth=4", ["text": "E", "farnsworth": 4]),
+                ("text=E&wpm=61", ["text": "E", "wpm": 61]),
+            ] {
+                let get = try await client.execute(uri: "/api/v1/encode?\(query)", method: .get)
+                #expect(get.status == .unprocessableContent, "\(query)")
+                #expect(get.error.code == "parameter_out_of_range", "\(query)")
+                let post = try await client.execute(uri: "/api/v1/encode", method: .post, body: jsonBody(body))
+                #expect(post.status == .unprocessableContent, "\(body)")
+                #expect(post.error.code == "parameter_out_of_range", "\(body)")
+            }
+        }
+    }
+
     @Test func decode() async throws {
         try await withSQLiteWorker { client, _ in
             let get = try await client.execute(

@@ -77,17 +77,38 @@ def signals(morse: str):
     return out
 
 
-def expected_duration_ms(morse: str, wpm: float, farnsworth: float | None = None, rate: int = 8000) -> float:
-    """The WAV's length: the timing (unit 1200/WPM ms, ARRL Farnsworth gaps) plus one ramp, in whole samples."""
+def lengths(wpm: float, farnsworth: float | None = None) -> dict[str, float]:
+    """Each signal in ms, worked out here independently of the worker: unit 1200/WPM ms, ARRL Farnsworth gaps."""
     unit = 1200 / wpm
     spaced = unit
     if farnsworth and farnsworth < wpm:
         spaced = (60 * wpm - 37.2 * farnsworth) / (wpm * farnsworth) * 1000 / 19
-    length = {"dit": unit, "dah": 3 * unit, "element": unit, "letter": 3 * spaced, "word": 7 * spaced}
+    return {"dit": unit, "dah": 3 * unit, "element": unit, "letter": 3 * spaced, "word": 7 * spaced}
+
+
+def ramp_ms(wpm: float) -> float:
+    """The keying ramp of the worker's WAV: the sound is silent half a ramp before the first element."""
+    return min(5.0, 150 / wpm)
+
+
+def expected_duration_ms(morse: str, wpm: float, farnsworth: float | None = None, rate: int = 8000) -> float:
+    """The WAV's length: the timing (unit 1200/WPM ms, ARRL Farnsworth gaps) plus one ramp, in whole samples."""
+    length = lengths(wpm, farnsworth)
     total = sum(length[s] for s in signals(morse))
-    ramp = min(5.0, 150 / wpm)
-    samples = math.floor(total * rate / 1000 + ramp * rate / 1000 + 0.5)
+    samples = math.floor(total * rate / 1000 + ramp_ms(wpm) * rate / 1000 + 0.5)
     return samples * 1000 / rate
+
+
+def expected_elements(morse: str, wpm: float, farnsworth: float | None = None) -> list[tuple[float, float]]:
+    """Start and end of every dit and dah, in ms from the start of the WAV."""
+    length = lengths(wpm, farnsworth)
+    t = ramp_ms(wpm) / 2
+    elements = []
+    for s in signals(morse):
+        if s in ("dit", "dah"):
+            elements.append((t, t + length[s]))
+        t += length[s]
+    return elements
 
 
 def test_timing_matches_the_reference():
@@ -134,6 +155,19 @@ def test_page_with_javascript(cluster, browser):
     status, headers, body = e2e.http(src)
     assert status == 200 and headers["Content-Type"] == "audio/wav" and body[:4] == b"RIFF"
     assert abs(int(headers["X-Audio-Duration-Ms"]) - expected * 1000) <= 1
+    # The tape lights by the worker's timing (its encode answer), Farnsworth gaps included: every bar where the
+    # reference puts its element in the WAV.
+    placed = wait(d, lambda d: d.execute_script(
+        "const bars = Array.from(document.querySelectorAll('#tape .el'));"
+        "return bars.length && bars.every((b) => b.dataset.end)"
+        "  ? bars.map((b) => [Number(b.dataset.start), Number(b.dataset.end)]) : null;"), "the tape's timing")
+    reference = expected_elements(HELLO_MORSE, 25, 15)
+    assert len(placed) == len(reference)
+    assert all(abs(p - r) < 0.06 for bar, element in zip(placed, reference) for p, r in zip(bar, element)), (
+        placed[-3:], reference[-3:])
+    # The length shown is the WAV's own, to a tenth of a second.
+    shown = text_of(d, "time")
+    assert shown.endswith(" s") and abs(float(shown[:-2]) - expected) <= 0.051, (shown, expected)
 
     # Play: the tape lights in step, Stop ends it.
     d.find_element(By.ID, "play").click()

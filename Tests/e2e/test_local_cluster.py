@@ -30,6 +30,25 @@ def test_the_page_is_served_through_the_proxy(cluster):
     assert b"<form" in body and b"<textarea" in body or b"<input" in body
 
 
+def served_by(cluster, name: str) -> int:
+    """Requests the proxy has sent to one worker, from /status."""
+    return next(b for b in cluster.status()["backends"] if b["name"] == name)["requests"]
+
+
+def kill_under_load_and_wait_for_return(cluster, name: str):
+    """Once `name` is up and serving, SIGKILL it; wait until /status shows it down, the supervisor restarted it
+    and the proxy sees it up again."""
+    wait_for(lambda: cluster.status_states().get(name) == "up", 60, what=f"{name} up")
+    before = served_by(cluster, name)
+    wait_for(lambda: served_by(cluster, name) > before + 300, 60, what=f"traffic on {name}")
+    victim = cluster.pids()[name]
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: cluster.status_states().get(name) == "down", 30, interval=0.05,
+             what=f"/status to show {name} down")
+    wait_for(lambda: cluster.pids().get(name, victim) != victim, 30, what=f"the supervisor to restart {name}")
+    wait_for(lambda: cluster.status_states().get(name) == "up", 30, what=f"{name} back up")
+
+
 def test_a_killed_worker_is_invisible_to_clients_and_comes_back(cluster, tmp_path):
     """SIGKILL web1 under morsectl load's mixed encodes and message writes, then web2 once /status shows web1 up
     again: no failed request (every write carries an Idempotency-Key, so the proxy may resend it), /status shows
@@ -40,19 +59,9 @@ def test_a_killed_worker_is_invisible_to_clients_and_comes_back(cluster, tmp_pat
          "--seed", "1677", "--summary-json", str(summary)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        for victim_name in ("web1", "web2"):
-            wait_for(lambda: cluster.status_states().get(victim_name) == "up", 60, what=f"{victim_name} up")
-            served = lambda: next(b for b in cluster.status()["backends"] if b["name"] == victim_name)["requests"]
-            before = served()
-            wait_for(lambda: served() > before + 300, 60, what=f"traffic on {victim_name}")
-            victim = cluster.pids()[victim_name]
-            os.kill(victim, signal.SIGKILL)
-            wait_for(lambda: cluster.status_states().get(victim_name) == "down", 30, interval=0.05,
-                     what=f"/status to show {victim_name} down")
-            wait_for(lambda: cluster.pids().get(victim_name, victim) != victim, 30,
-                     what=f"the supervisor to restart {victim_name}")
-            wait_for(lambda: cluster.status_states().get(victim_name) == "up", 30, what=f"{victim_name} back up")
-        web1_after_return = next(b for b in cluster.status()["backends"] if b["name"] == "web1")["requests"]
+        for name in ("web1", "web2"):
+            kill_under_load_and_wait_for_return(cluster, name)
+        web1_after_return = served_by(cluster, "web1")
         assert load.poll() is None, "the load ended before both workers were back: make it longer"
         output, _ = load.communicate(timeout=120)
     finally:
@@ -64,7 +73,7 @@ def test_a_killed_worker_is_invisible_to_clients_and_comes_back(cluster, tmp_pat
     assert load.returncode == 0, output
     assert result["failures"] == 0 and result["mismatches"] == 0, output
     assert result["requests"] > 1000
-    web1_now = next(b for b in cluster.status()["backends"] if b["name"] == "web1")["requests"]
+    web1_now = served_by(cluster, "web1")
     assert web1_now > web1_after_return, "web1 served nothing after its return"
     for name in ("web1", "web2"):
         assert f"{name} was killed by signal 9; restarting" in cluster.output()

@@ -10,7 +10,6 @@ Traffic goes to 127.0.0.1 only; every loop is bounded in count and time (the who
 """
 
 import argparse
-import os
 import re
 import resource
 import socket
@@ -55,7 +54,7 @@ def send_all(s, data):
         return True
     except (BrokenPipeError, ConnectionResetError):
         return False
-    except socket.timeout:
+    except TimeoutError:
         return False
 
 
@@ -99,7 +98,7 @@ def read_responses(s, want=1, timeout=5.0):
         s.settimeout(max(0.05, deadline - time.monotonic()))
         try:
             chunk = s.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             break
         except ConnectionResetError:
             closed = True
@@ -112,7 +111,7 @@ def read_responses(s, want=1, timeout=5.0):
         s.settimeout(0.3)
         try:
             closed = s.recv(1) == b""
-        except socket.timeout:
+        except TimeoutError:
             closed = False
         except ConnectionResetError:
             closed = True
@@ -214,7 +213,7 @@ def trickle(s, data, interval, until):
         try:
             s.recv(1, socket.MSG_PEEK)
             return True
-        except socket.timeout:
+        except TimeoutError:
             continue
     return False
 
@@ -287,7 +286,7 @@ def abandoned_connections(port, count=5000):
     start = time.monotonic()
     sockets = []
     errors = 0
-    for i in range(count):
+    for _ in range(count):
         if time.monotonic() - start > 30:
             break
         try:
@@ -428,7 +427,8 @@ CASES = [
      single(b"POST /api/v1/messages HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 13\r\n"
             b"Connection: close\r\n\r\n{\"text\":\"\xc0\xaf\"}", set(range(400, 500)))),
     ("invalid UTF-8 in header value (obs-text)", "2xx|4xx, no 5xx",
-     single(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Name: \xff\xfe\r\nConnection: close\r\n\r\n", set(range(200, 500)))),
+     single(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Name: \xff\xfe\r\nConnection: close\r\n\r\n",
+            set(range(200, 500)))),
     ("101 Connection options", "400+close",
      single(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: " + b",".join(b"x%d" % i for i in range(101)) + b"\r\n\r\n",
             {400})),

@@ -18,7 +18,6 @@ Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -274,7 +273,7 @@ def test_database_outage(tmp_path=None):
             problems.append(str(error))
         time.sleep(max(0.0, 10 - (time.monotonic() - outage_started)))
         cluster_ready = [request(url + "/readyz", timeout=2) for url in worker_urls]
-        for url, (status, _, body) in zip(worker_urls, cluster_ready):
+        for url, (status, _, _) in zip(worker_urls, cluster_ready, strict=True):
             if status != 200:
                 problems.append(f"{url}/readyz answered {status} during the outage with --ready-without-database")
         readyz_body = cluster_ready[0][2].decode(errors="replace")

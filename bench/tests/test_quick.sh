@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark harness in QUICK mode into a temporary directory and checks what it wrote: a Markdown table
-# with every front and scenario, ratios and goals, and a real PNG chart. `make test` calls it so the harness
-# cannot rot. Needs root-free loopback only; takes < 3 minutes once the release binaries exist.
+# with every front and scenario, ratios and goals, and a real PNG chart. The harness's own tests (no cluster,
+# bench/tests/test_harness.py) run first. `make test` calls it so the harness cannot rot. Needs root-free loopback
+# only; takes < 3 minutes once the release binaries exist.
 #
 # Usage: bench/tests/test_quick.sh [--bin-dir DIR]    (default: .build-release/release, built by the harness
 #                                                      through `make release` when missing)
@@ -20,6 +21,9 @@ out=$(mktemp -d /tmp/morse-bench-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
 "$venv/bin/python" bench/run.py --help | grep -q -- "--quick" || fail "--help does not document --quick"
+# the harness's own tests first: seconds, no cluster (-W: not the pinned libraries' deprecation notices)
+(cd bench && "$venv/bin/python" -W ignore::DeprecationWarning -m unittest -q tests.test_harness) \
+    || fail "bench/tests/test_harness.py failed"
 
 start=$(date +%s)
 "$venv/bin/python" bench/run.py --quick --out "$out" ${bin_dir:+--bin-dir "$bin_dir"} >"$out/stdout" \

@@ -34,23 +34,28 @@ import contextlib
 import copy
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from unittest import mock
 
 # Heat logs a line per hidden or deprecated resource type while loading its
 # plugins; the tests only care about exceptions.
 logging.getLogger("heat").setLevel(logging.ERROR)
 
-from oslo_config import cfg  # noqa: E402
-
 from heat.common import context as heat_context  # noqa: E402
 from heat.common import environment_format, template_format  # noqa: E402
-from heat.engine import constraints, environment, resource, resources  # noqa: E402
+from heat.engine import (  # noqa: E402
+    constraints,
+    environment,
+    resource,
+    resources,
+    support,  # noqa: E402
+)
 from heat.engine import stack as heat_stack  # noqa: E402
-from heat.engine import support  # noqa: E402
 from heat.engine import template as heat_template  # noqa: E402
 from heat.engine.resources import template_resource  # noqa: E402
+from oslo_config import cfg  # noqa: E402
 
 RESOURCE_GROUP = "OS::Heat::ResourceGroup"
 NESTED_SUFFIXES = (".yaml", ".yml", ".template")
@@ -263,7 +268,7 @@ def check_resource_group_attributes(template: dict, files: dict) -> None:
         if isinstance(res, dict) and res.get("type") == RESOURCE_GROUP:
             member_type = ((res.get("properties") or {}).get("resource_def") or {}).get("type", "")
             if member_type in files:
-                groups[name] = set((template_format.parse(files[member_type]).get("outputs") or {}))
+                groups[name] = set(template_format.parse(files[member_type]).get("outputs") or {})
     for key, value in _walk({k: v for k, v in template.items() if k in ("resources", "outputs")}):
         if key != "get_attr" or not isinstance(value, list) or len(value) < 2:
             continue

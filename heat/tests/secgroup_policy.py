@@ -16,8 +16,9 @@ either shows up as an unexpected opening or as a violation.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 ALL_PORTS = (1, 65535)
 ANYWHERE = "anywhere"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import FIXTURES, INVENTORY_TOOL, venv_tool
 
 FIXTURE_FILES = {2: FIXTURES / "stack-outputs-2-workers.json", 5: FIXTURES / "stack-outputs-5-workers.json"}
@@ -133,8 +134,8 @@ def test_ansible_hands_the_proxy_command_to_ssh_intact(tmp_path, ansible_env):
     run_tool(FIXTURE_FILES[2], "-o", out)
     log = tmp_path / "argv.jsonl"
     fake = tmp_path / "fake-ssh"
-    fake.write_text("#!%s\nimport json, sys\nwith open(%r, 'a') as f:\n"
-                    "    f.write(json.dumps(sys.argv[1:]) + '\\n')\nsys.exit(255)\n" % (sys.executable, str(log)))
+    fake.write_text(f"#!{sys.executable}\nimport json, sys\nwith open({str(log)!r}, 'a') as f:\n"
+                    "    f.write(json.dumps(sys.argv[1:]) + '\\n')\nsys.exit(255)\n")
     fake.chmod(0o755)
     env = dict(ansible_env, ANSIBLE_SSH_EXECUTABLE=str(fake), ANSIBLE_SSH_RETRIES="0",
                ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_TIMEOUT="5")

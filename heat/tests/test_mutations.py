@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from conftest import HEAT_DIR
 
 

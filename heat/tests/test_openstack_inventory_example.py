@@ -21,6 +21,7 @@ import sys
 
 import pytest
 import yaml
+
 from conftest import FIXTURES, INVENTORY_TOOL, PLUGIN_EXAMPLE, venv_tool
 
 NET = "morse-net"

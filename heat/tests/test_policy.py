@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-import secgroup_policy as policy
 import yaml
+
+import secgroup_policy as policy
 
 ROLES = ("bastion", "proxy", "workers", "database")
 

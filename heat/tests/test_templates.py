@@ -13,6 +13,7 @@ import copy
 
 import pytest
 import yaml
+
 from conftest import ENVIRONMENTS, HEAT_DIR, NESTED, TOP_LEVEL
 
 # Sample parameters for validating the nested template on its own, as the
@@ -261,8 +262,9 @@ def _user_data(heat, template, files, env):
 def test_cloud_config_is_valid_yaml_for_every_server(heat, cluster, example_env):
     template, files = cluster
     documents = _user_data(heat, template, files, example_env)
-    documents.update({"worker": v for v in _user_data(
-        heat, heat.load_template(HEAT_DIR / "worker.yaml"), {}, {"parameters": WORKER_PARAMS}).values()})
+    # worker.yaml holds exactly one server: the unpacking says so.
+    (documents["worker"],) = _user_data(
+        heat, heat.load_template(HEAT_DIR / "worker.yaml"), {}, {"parameters": WORKER_PARAMS}).values()
     assert set(documents) == {"bastion", "proxy", "database", "worker"}
     for name, text in documents.items():
         assert text.startswith("#cloud-config\n"), name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from conftest import REPO, venv_tool
 
 CONFIG = REPO / ".yamllint"

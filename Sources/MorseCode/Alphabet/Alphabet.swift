@@ -6,7 +6,7 @@
 /// Policy for codes with two meanings: the row with `decodesByDefault` wins when decoding. When no row of a code
 /// has it, the first non-extension row in the given order wins, then the first row. Every row encodes.
 public struct Alphabet: Sendable {
-    public let name: String
+    let name: String
     public let entries: [AlphabetEntry]
 
     /// symbol → code, for every row.
@@ -65,13 +65,13 @@ public struct Alphabet: Sendable {
     }
 
     /// The code of a symbol (`"A"` → `".-"`), or nil when this alphabet has no such row.
-    public func code(for symbol: String) -> String? { codeBySymbol[symbol] }
+    func code(for symbol: String) -> String? { codeBySymbol[symbol] }
 
     /// The symbol a code decodes to under this alphabet's policy, or nil.
-    public func symbol(for code: String) -> String? { symbolByCode[code] }
+    func symbol(for code: String) -> String? { symbolByCode[code] }
 
     /// A symbol is one character, or a prosign: `<` then 1–8 capital letters or figures then `>`.
-    public static func isValidSymbol(_ symbol: String) -> Bool {
+    static func isValidSymbol(_ symbol: String) -> Bool {
         if symbol.count == 1 { return symbol != " " && symbol != "\n" }
         return ProsignScanner.length(of: Array(symbol.utf8)[...]) == symbol.utf8.count
     }

@@ -5,16 +5,16 @@
 /// the timing plus one ramp long, silent at both ends. Samples are computed on demand, chunk by chunk, so memory
 /// stays constant whatever the length.
 public struct MorseAudio: Sendable {
-    public static let sampleRateRange: ClosedRange<Int> = 4000...96000
+    static let sampleRateRange: ClosedRange<Int> = 4000...96000
     /// Full ramp length; ≈ 5 ms, capped at 150 / WPM ms so a fast dit keeps a flat top.
-    public static let maximumRampMs = 5.0
+    static let maximumRampMs = 5.0
 
-    public let morse: String
-    public let timing: MorseTiming
-    public let toneHz: Double
-    public let sampleRate: Int
+    let morse: String
+    let timing: MorseTiming
+    let toneHz: Double
+    let sampleRate: Int
     /// Peak amplitude as a fraction of full scale.
-    public let amplitude: Double
+    let amplitude: Double
 
     public init(
         morse: String,
@@ -37,7 +37,7 @@ public struct MorseAudio: Sendable {
 
     var rampSamples: Double { rampMs * Double(sampleRate) / 1000 }
 
-    public var sampleCount: Int {
+    var sampleCount: Int {
         let duration = timing.durationMs(of: morse)
         guard duration > 0 else { return 0 }
         return Int((duration * Double(sampleRate) / 1000 + rampSamples).rounded())
@@ -48,7 +48,7 @@ public struct MorseAudio: Sendable {
     /// Header and data size of the WAV file.
     public var wavByteCount: Int { WAVHeader.size + 2 * sampleCount }
 
-    public func wavHeader() -> [UInt8] { WAVHeader.bytes(sampleCount: sampleCount, sampleRate: sampleRate) }
+    func wavHeader() -> [UInt8] { WAVHeader.bytes(sampleCount: sampleCount, sampleRate: sampleRate) }
 
     /// The WAV file as a sequence of chunks: the header, then PCM data of at most `samplesPerChunk` samples each.
     public func wavChunks(samplesPerChunk: Int = 8192) -> WAVChunks {

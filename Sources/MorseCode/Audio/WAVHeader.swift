@@ -1,8 +1,8 @@
 /// The 44-byte RIFF/WAVE header of 16-bit mono PCM.
-public enum WAVHeader {
-    public static let size = 44
+enum WAVHeader {
+    static let size = 44
 
-    public static func bytes(sampleCount: Int, sampleRate: Int) -> [UInt8] {
+    static func bytes(sampleCount: Int, sampleRate: Int) -> [UInt8] {
         let dataSize = UInt32(truncatingIfNeeded: sampleCount * 2)
         var header: [UInt8] = []
         header.reserveCapacity(size)

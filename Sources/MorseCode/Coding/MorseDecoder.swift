@@ -5,7 +5,7 @@
 /// ambiguous: strict decoding rejects them, lenient decoding reads a word gap. Line breaks are kept.
 /// Decoded text has no space between letters and one between words.
 public struct MorseDecoder: Sendable {
-    public let alphabet: Alphabet
+    let alphabet: Alphabet
 
     public init(alphabet: Alphabet = .itu) {
         self.alphabet = alphabet

@@ -3,7 +3,7 @@
 /// Case-insensitive. Strict coding throws the first character the alphabet cannot send, with its position;
 /// lenient coding writes ``MorseError/placeholder`` in its place and reports it.
 public struct MorseEncoder: Sendable {
-    public let alphabet: Alphabet
+    let alphabet: Alphabet
     let table: EncoderTable
 
     public init(alphabet: Alphabet = .itu) {

@@ -20,12 +20,12 @@ public struct MorseError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Character offset of the problem, from 0.
     public var position: Int
     /// The offending character, prosign or code group.
-    public var offending: String
+    var offending: String
 
     /// What lenient coding writes in place of what it could not code.
-    public static let placeholder = "#"
+    static let placeholder = "#"
 
-    public init(kind: Kind, position: Int, offending: String) {
+    init(kind: Kind, position: Int, offending: String) {
         self.kind = kind
         self.position = position
         self.offending = offending

@@ -7,7 +7,7 @@ public final class MorseOutput {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var capacity: Int
     /// Bytes written so far.
-    public internal(set) var count = 0
+    var count = 0
 
     public convenience init() { self.init(capacity: 4096) }
 

@@ -1,7 +1,7 @@
 /// How text is read before it is sent: the input rules of ITU-R M.1677-1 §3 and the usual typographic
 /// substitutions. These rules are the same in every code path (fast and general), the ``TextTokenizer`` being the
 /// single place that applies them.
-public enum TextRules {
+enum TextRules {
     /// Characters replaced by one or more symbols before lookup.
     /// - `×` (multiplication sign) is sent as X.
     /// - `′` (minute) is one apostrophe, `″` (second) two.

@@ -9,7 +9,7 @@ public enum MorseSignal: Sendable, Equatable {
     case elementGap
     case letterGap, wordGap
 
-    public var isOn: Bool { self == .dit || self == .dah }
+    var isOn: Bool { self == .dit || self == .dah }
 
     /// Length in units: dit 1, dah 3, gaps 1, 3, 7.
     public var units: Int {
@@ -86,7 +86,7 @@ extension MorseSignals {
     public var units: Int { reduce(0) { $0 + $1.units } }
 
     /// One digit per unit, 1 on and 0 off: `SOS` is `101010001110111011100010101`.
-    public var binary: String {
+    var binary: String {
         var text = ""
         for signal in self { text += String(repeating: signal.isOn ? "1" : "0", count: signal.units) }
         return text

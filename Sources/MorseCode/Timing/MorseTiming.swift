@@ -4,7 +4,7 @@
 /// are sent at `wpm` and gaps between them are stretched so the whole runs at `farnsworthWPM`:
 /// `ta = (60c − 37.2s) / (c·s)` s, letter gap `3·ta/19`, word gap `7·ta/19`.
 public struct MorseTiming: Sendable, Equatable {
-    public static let wpmRange: ClosedRange<Double> = 1...100
+    static let wpmRange: ClosedRange<Double> = 1...100
 
     /// Character speed.
     public let wpm: Double
@@ -48,7 +48,7 @@ public struct MorseTiming: Sendable, Equatable {
     }
 
     /// On and off durations in ms, silence negative: `.- . / .` at 20 WPM is `[60, -60, 180, -180, 60, -420, 60]`.
-    public func durations(of morse: String) -> [Double] {
+    func durations(of morse: String) -> [Double] {
         MorseSignals(morse).map { ($0.isOn ? 1 : -1) * milliseconds(of: $0) }
     }
 

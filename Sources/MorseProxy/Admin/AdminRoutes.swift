@@ -1,5 +1,5 @@
 /// Admin URL routing, pure so it is unit-tested.
-public enum AdminRoutes: Equatable {
+enum AdminRoutes: Equatable {
     case status
     case metrics
     case health
@@ -7,7 +7,7 @@ public enum AdminRoutes: Equatable {
     case methodNotAllowed
     case notFound
 
-    public static func route(method: String, path: String) -> AdminRoutes {
+    static func route(method: String, path: String) -> AdminRoutes {
         switch path {
         case "/status": return method == "GET" ? .status : .methodNotAllowed
         case "/metrics": return method == "GET" ? .metrics : .methodNotAllowed

@@ -1,16 +1,16 @@
 /// A configuration problem, worded for the operator who will read it in Ansible's `validate:` output.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var source: String?
-    public var line: Int?
+struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    var message: String
+    var source: String?
+    var line: Int?
 
-    public init(_ message: String, source: String? = nil, line: Int? = nil) {
+    init(_ message: String, source: String? = nil, line: Int? = nil) {
         self.message = message
         self.source = source
         self.line = line
     }
 
-    public var description: String {
+    var description: String {
         switch (source, line) {
         case (let source?, let line?): return "\(source):\(line): \(message)"
         case (let source?, nil): return "\(source): \(message)"

@@ -1,7 +1,19 @@
+import Glibc
+
 /// The config file: one `key value` per line, `#` comments, blank lines ignored. Chosen over YAML or JSON
 /// because an Ansible template renders it with one loop and no quoting rules, and it needs no parser dependency.
 public enum ConfigFile {
-    public static func parse(_ text: String, source: String? = nil) throws(ConfigError) -> [ConfigDirective] {
+    /// The configuration from the file at `path` (none: defaults only), then `overrides`, validated.
+    public static func load(path: String?, overrides: [ConfigDirective]) throws -> ProxyConfig {
+        var directives: [ConfigDirective] = []
+        if let path {
+            guard let text = read(path) else { throw ConfigError("cannot read config file", source: path) }
+            directives = try parse(text, source: path)
+        }
+        return try build(file: directives, overrides: overrides, source: path)
+    }
+
+    static func parse(_ text: String, source: String? = nil) throws(ConfigError) -> [ConfigDirective] {
         var directives: [ConfigDirective] = []
         var number = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -20,10 +32,10 @@ public enum ConfigFile {
                 key = line
                 value = ""
             }
-            guard ProxyConfig.knownKeys.contains(String(key)) else {
+            guard let setting = ProxySetting.named(String(key)) else {
                 throw ConfigError("unknown setting '\(key)'", source: source, line: number)
             }
-            if value.isEmpty, key != "admin-token" {
+            if value.isEmpty, !setting.allowsEmptyValue {
                 throw ConfigError("'\(key)' needs a value", source: source, line: number)
             }
             directives.append(ConfigDirective(key: String(key), value: String(value), line: number))
@@ -31,13 +43,14 @@ public enum ConfigFile {
         return directives
     }
 
-    /// File directives, then overrides. Backends given as overrides replace the file's list rather than add to it.
-    public static func build(
+    /// File directives, then overrides. A list given as overrides (`--backend`) replaces the file's rather than
+    /// adding to it.
+    static func build(
         file: [ConfigDirective], overrides: [ConfigDirective], source: String? = nil
     ) throws(ConfigError) -> ProxyConfig {
         var config = ProxyConfig()
-        let overrideBackends = overrides.contains { $0.key == "backend" }
-        for directive in file where !(overrideBackends && directive.key == "backend") {
+        let replacedLists = Set(overrides.map(\.key).filter { ProxySetting.named($0)?.isList == true })
+        for directive in file where !replacedLists.contains(directive.key) {
             do { try config.apply(directive) } catch {
                 var located = error
                 located.source = source
@@ -54,5 +67,18 @@ public enum ConfigFile {
         }
         try config.validate()
         return config
+    }
+
+    private static func read(_ path: String) -> String? {
+        guard let handle = fopen(path, "r") else { return nil }
+        defer { fclose(handle) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, handle)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

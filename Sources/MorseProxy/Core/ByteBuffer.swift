@@ -1,31 +1,31 @@
 /// A fixed-capacity byte queue: `[readIndex, writeIndex)` holds the bytes not yet consumed. Allocated once per
 /// connection so the hot path never allocates; the owner calls `deallocate()` when the connection closes.
-public struct ByteBuffer {
-    public let base: UnsafeMutableRawPointer
-    public let capacity: Int
-    public var readIndex = 0
-    public var writeIndex = 0
+struct ByteBuffer {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    var readIndex = 0
+    var writeIndex = 0
 
-    public init(capacity: Int) {
+    init(capacity: Int) {
         self.capacity = capacity
         self.base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
-    public func deallocate() { base.deallocate() }
+    func deallocate() { base.deallocate() }
 
-    @inline(__always) public var readable: Int { writeIndex - readIndex }
-    @inline(__always) public var writableTail: Int { capacity - writeIndex }
-    @inline(__always) public var readPointer: UnsafeMutableRawPointer { base + readIndex }
-    @inline(__always) public var writePointer: UnsafeMutableRawPointer { base + writeIndex }
-    @inline(__always) public var isEmpty: Bool { readIndex == writeIndex }
+    @inline(__always) var readable: Int { writeIndex - readIndex }
+    @inline(__always) var writableTail: Int { capacity - writeIndex }
+    @inline(__always) var readPointer: UnsafeMutableRawPointer { base + readIndex }
+    @inline(__always) var writePointer: UnsafeMutableRawPointer { base + writeIndex }
+    @inline(__always) var isEmpty: Bool { readIndex == writeIndex }
 
-    @inline(__always) public mutating func clear() {
+    @inline(__always) mutating func clear() {
         readIndex = 0
         writeIndex = 0
     }
 
     /// Moves unread bytes to the front; cheap when few bytes are left, which is the usual case between requests.
-    public mutating func compact() {
+    mutating func compact() {
         if readIndex == 0 { return }
         let count = readable
         if count > 0 { base.copyMemory(from: base + readIndex, byteCount: count) }
@@ -33,14 +33,14 @@ public struct ByteBuffer {
         writeIndex = count
     }
 
-    @inline(__always) public mutating func consume(_ count: Int) {
+    @inline(__always) mutating func consume(_ count: Int) {
         readIndex += count
         if readIndex == writeIndex { clear() }
     }
 
     /// Appends when it fits; returns false (and appends nothing) when it does not, so callers pick the error.
     @discardableResult
-    @inline(__always) public mutating func append(_ pointer: UnsafeRawPointer, _ count: Int) -> Bool {
+    @inline(__always) mutating func append(_ pointer: UnsafeRawPointer, _ count: Int) -> Bool {
         if writableTail < count {
             compact()
             if writableTail < count { return false }
@@ -51,18 +51,18 @@ public struct ByteBuffer {
     }
 
     @discardableResult
-    public mutating func append(_ string: StaticString) -> Bool {
+    mutating func append(_ string: StaticString) -> Bool {
         append(string.utf8Start, string.utf8CodeUnitCount)
     }
 
     @discardableResult
-    public mutating func append(_ string: String) -> Bool {
+    mutating func append(_ string: String) -> Bool {
         var copy = string
         return copy.withUTF8 { append($0.baseAddress!, $0.count) }
     }
 
     @discardableResult
-    public mutating func appendDecimal(_ value: Int) -> Bool {
+    mutating func appendDecimal(_ value: Int) -> Bool {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         return withUnsafeMutableBytes(of: &digits) { scratch in
             var number = value.magnitude
@@ -80,7 +80,7 @@ public struct ByteBuffer {
         }
     }
 
-    public func string(_ start: Int, _ count: Int) -> String {
+    func string(_ start: Int, _ count: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(start: base + start, count: count), as: UTF8.self)
     }
 }

@@ -2,22 +2,22 @@
 ///
 /// The parser (http_parser) finds the framing; these rules decide what is acceptable, what is hop-by-hop and
 /// what the forwarded head looks like. Everything here is pure so the rules are unit-tested without sockets.
-public enum HeadRules {
+enum HeadRules {
     /// Outcome of checking a head. `status` 0 means acceptable; otherwise the status to answer with.
-    public struct Verdict: Sendable, Equatable {
-        public var status = 0
-        public var reason = ""
-        public var chunked = false
-        public var hasContentLength = false
-        public var hostIndex = -1
-        public var requestIDIndex = -1
-        public var maxForwardsIndex = -1
+    struct Verdict: Sendable, Equatable {
+        var status = 0
+        var reason = ""
+        var chunked = false
+        var hasContentLength = false
+        var hostIndex = -1
+        var requestIDIndex = -1
+        var maxForwardsIndex = -1
         /// The request carries an `Idempotency-Key`: the backend deduplicates it, so it may be resent.
-        public var hasIdempotencyKey = false
-        public var forwardedForCount = 0
-        public var forwardedProtoCount = 0
+        var hasIdempotencyKey = false
+        var forwardedForCount = 0
+        var forwardedProtoCount = 0
 
-        public init() {}
+        init() {}
 
         mutating func fail(_ status: Int, _ reason: String) {
             if self.status == 0 {
@@ -31,7 +31,7 @@ public enum HeadRules {
     static let maxConnectionOptions = 16
 
     /// Checks a request head and marks each span's kind. `isHTTP10` is the client's version.
-    public static func checkRequest(
+    static func checkRequest(
         base: UnsafeRawPointer, spans: UnsafeMutablePointer<HeaderSpan>, count: Int, isHTTP10: Bool
     ) -> Verdict {
         var verdict = classify(base: base, spans: spans, count: count, errorStatus: 400)
@@ -46,7 +46,7 @@ public enum HeadRules {
     }
 
     /// Checks a response head from a backend; anything malformed becomes a 502 for the client.
-    public static func checkResponse(
+    static func checkResponse(
         base: UnsafeRawPointer, spans: UnsafeMutablePointer<HeaderSpan>, count: Int
     ) -> Verdict {
         var verdict = classify(base: base, spans: spans, count: count, errorStatus: 502)
@@ -167,7 +167,7 @@ public enum HeadRules {
 
     /// Hop-by-hop names (RFC 9110 §7.6.1) and the ones the proxy rewrites, by length to keep the compare short.
     @inline(__always)
-    public static func kind(of name: UnsafeRawPointer, _ length: Int) -> HeaderKind {
+    static func kind(of name: UnsafeRawPointer, _ length: Int) -> HeaderKind {
         switch length {
         case 2: return HeaderBytes.equals(name, length, "te") ? .drop : .forward
         case 4: return HeaderBytes.equals(name, length, "host") ? .host : .forward
@@ -196,7 +196,7 @@ public enum HeadRules {
 
     /// 1*DIGIT only (RFC 9110 §8.6): no sign, no spaces inside, no list. A list of equal values ("5, 5") is a
     /// "reject or repair" case and is rejected.
-    public static func parseContentLength(_ pointer: UnsafeRawPointer, _ length: Int) -> UInt64? {
+    static func parseContentLength(_ pointer: UnsafeRawPointer, _ length: Int) -> UInt64? {
         guard length > 0, length <= 18 else { return nil }
         var value: UInt64 = 0
         for index in 0..<length {
@@ -237,7 +237,7 @@ public enum HeadRules {
     }
 
     /// RFC 9110 §9.2.2 idempotent methods, by http_parser method number.
-    public static func isIdempotent(method: UInt32) -> Bool {
+    static func isIdempotent(method: UInt32) -> Bool {
         switch method {
         case 0, 1, 2, 4, 6, 7: return true  // DELETE GET HEAD PUT OPTIONS TRACE
         default: return false

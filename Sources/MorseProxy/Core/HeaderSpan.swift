@@ -1,14 +1,14 @@
 /// Where one header sits in the connection's input buffer. Offsets, not pointers, so the spans stay valid
 /// when the buffer is compacted between reads (they are rebased then).
-public struct HeaderSpan: Sendable, Equatable {
-    public var nameStart: Int32
-    public var nameLength: Int32
-    public var valueStart: Int32
-    public var valueLength: Int32
+struct HeaderSpan: Sendable, Equatable {
+    var nameStart: Int32
+    var nameLength: Int32
+    var valueStart: Int32
+    var valueLength: Int32
     /// What the head rules decided for this header (see `HeaderKind`).
-    public var kind: HeaderKind = .forward
+    var kind: HeaderKind = .forward
 
-    public init(nameStart: Int32, nameLength: Int32, valueStart: Int32, valueLength: Int32) {
+    init(nameStart: Int32, nameLength: Int32, valueStart: Int32, valueLength: Int32) {
         self.nameStart = nameStart
         self.nameLength = nameLength
         self.valueStart = valueStart
@@ -17,7 +17,7 @@ public struct HeaderSpan: Sendable, Equatable {
 }
 
 /// The fate of a header when the head is rewritten.
-public enum HeaderKind: UInt8, Sendable {
+enum HeaderKind: UInt8, Sendable {
     case forward
     /// Hop-by-hop, or named in `Connection`: never forwarded.
     case drop
@@ -34,10 +34,10 @@ public enum HeaderKind: UInt8, Sendable {
 }
 
 /// Byte-level helpers shared by the request and response rules.
-public enum HeaderBytes {
+enum HeaderBytes {
     /// ASCII case-insensitive comparison against a lowercase literal, without building a String.
     @inline(__always)
-    public static func equals(_ pointer: UnsafeRawPointer, _ length: Int, _ lowercase: StaticString) -> Bool {
+    static func equals(_ pointer: UnsafeRawPointer, _ length: Int, _ lowercase: StaticString) -> Bool {
         guard length == lowercase.utf8CodeUnitCount else { return false }
         let literal = lowercase.utf8Start
         for index in 0..<length {
@@ -49,7 +49,7 @@ public enum HeaderBytes {
     }
 
     @inline(__always)
-    public static func equalsIgnoringCase(
+    static func equalsIgnoringCase(
         _ a: UnsafeRawPointer, _ aLength: Int, _ b: UnsafeRawPointer, _ bLength: Int
     ) -> Bool {
         guard aLength == bLength else { return false }
@@ -65,7 +65,7 @@ public enum HeaderBytes {
 
     /// RFC 9110 §5.6.2 tchar.
     @inline(__always)
-    public static func isTokenByte(_ byte: UInt8) -> Bool {
+    static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
         case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
@@ -73,7 +73,7 @@ public enum HeaderBytes {
         }
     }
 
-    public static func isToken(_ pointer: UnsafeRawPointer, _ length: Int) -> Bool {
+    static func isToken(_ pointer: UnsafeRawPointer, _ length: Int) -> Bool {
         guard length > 0 else { return false }
         for index in 0..<length where !isTokenByte(pointer.load(fromByteOffset: index, as: UInt8.self)) {
             return false
@@ -83,7 +83,7 @@ public enum HeaderBytes {
 
     /// RFC 9110 §5.5 field-value: visible bytes, obs-text, SP and HTAB. CR, LF and NUL are rejected, which is
     /// also how obs-fold (a value continued on the next line) and bare CR are caught.
-    public static func isFieldValue(_ pointer: UnsafeRawPointer, _ length: Int) -> Bool {
+    static func isFieldValue(_ pointer: UnsafeRawPointer, _ length: Int) -> Bool {
         for index in 0..<length {
             let byte = pointer.load(fromByteOffset: index, as: UInt8.self)
             if byte < 0x20 && byte != 0x09 || byte == 0x7F { return false }
@@ -92,7 +92,7 @@ public enum HeaderBytes {
     }
 
     /// Splits a comma-separated list (Connection, Transfer-Encoding) into trimmed elements.
-    public static func forEachListElement(
+    static func forEachListElement(
         _ pointer: UnsafeRawPointer, _ length: Int, _ body: (UnsafeRawPointer, Int) -> Void
     ) {
         var start = 0

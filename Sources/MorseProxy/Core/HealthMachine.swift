@@ -1,28 +1,28 @@
 /// Rise/fall hysteresis for one backend, fed by active checks and passive errors. Pure: no clock, no I/O.
-public struct HealthMachine: Sendable, Equatable {
-    public private(set) var isUp: Bool
+struct HealthMachine: Sendable, Equatable {
+    private(set) var isUp: Bool
     /// Until the first active check answered, the configured initial state stands and the first answer decides
     /// at once (rise and fall start counting after it), so startup neither sends traffic to a dead backend for
     /// fall × interval nor keeps a live one out for rise × interval.
-    public private(set) var checked = false
-    public private(set) var consecutiveSuccesses = 0
-    public private(set) var consecutiveFailures = 0
-    public let rise: Int
-    public let fall: Int
+    private(set) var checked = false
+    private(set) var consecutiveSuccesses = 0
+    private(set) var consecutiveFailures = 0
+    let rise: Int
+    let fall: Int
 
-    public init(rise: Int, fall: Int, initiallyUp: Bool) {
+    init(rise: Int, fall: Int, initiallyUp: Bool) {
         self.rise = rise
         self.fall = fall
         self.isUp = initiallyUp
     }
 
-    public enum Transition: Sendable, Equatable {
+    enum Transition: Sendable, Equatable {
         case none
         case wentUp
         case wentDown
     }
 
-    public mutating func checkSucceeded() -> Transition {
+    mutating func checkSucceeded() -> Transition {
         consecutiveFailures = 0
         consecutiveSuccesses += 1
         if !checked {
@@ -32,7 +32,7 @@ public struct HealthMachine: Sendable, Equatable {
         return consecutiveSuccesses >= rise ? setUp(true) : .none
     }
 
-    public mutating func checkFailed() -> Transition {
+    mutating func checkFailed() -> Transition {
         consecutiveSuccesses = 0
         consecutiveFailures += 1
         if !checked {
@@ -44,14 +44,14 @@ public struct HealthMachine: Sendable, Equatable {
 
     /// A connect failure, reset or timeout seen by live traffic counts like a failed check, but only active
     /// checks bring a backend back: a passive success is just the absence of an error.
-    public mutating func passiveFailure() -> Transition {
+    mutating func passiveFailure() -> Transition {
         guard isUp else { return .none }
         consecutiveSuccesses = 0
         consecutiveFailures += 1
         return consecutiveFailures >= fall ? setUp(false) : .none
     }
 
-    public mutating func passiveSuccess() {
+    mutating func passiveSuccess() {
         if isUp { consecutiveFailures = 0 }
     }
 

@@ -1,16 +1,16 @@
 /// Request ids: 32 lowercase hex digits from a xoshiro-style generator seeded from the system RNG once.
 /// Not cryptographic (ids are for correlation, not secrets) and cheap enough for every request.
-public struct RequestIDGenerator {
+struct RequestIDGenerator {
     private var s0: UInt64
     private var s1: UInt64
 
-    public init() {
+    init() {
         var seed = SystemRandomNumberGenerator()
         s0 = seed.next() | 1
         s1 = seed.next()
     }
 
-    public init(seed: UInt64) {
+    init(seed: UInt64) {
         s0 = seed | 1
         s1 = seed &* 0x9E37_79B9_7F4A_7C15
     }
@@ -27,7 +27,7 @@ public struct RequestIDGenerator {
     }
 
     /// Writes 32 hex digits at `destination`.
-    public mutating func write(to destination: UnsafeMutableRawPointer) {
+    mutating func write(to destination: UnsafeMutableRawPointer) {
         let digits: StaticString = "0123456789abcdef"
         let table = digits.utf8Start
         for word in 0..<2 {
@@ -39,5 +39,5 @@ public struct RequestIDGenerator {
         }
     }
 
-    public static let length = 32
+    static let length = 32
 }

@@ -1,10 +1,10 @@
 /// When a failed attempt may go to another backend. Pure, so the rules in docs/proxy.md are unit-tested.
-public struct RetryPolicy: Sendable, Equatable {
-    public var retries: Int
+struct RetryPolicy: Sendable, Equatable {
+    var retries: Int
 
-    public init(retries: Int) { self.retries = retries }
+    init(retries: Int) { self.retries = retries }
 
-    public enum Failure: Sendable, Equatable {
+    enum Failure: Sendable, Equatable {
         /// connect() refused or timed out: nothing reached any backend.
         case connectFailed
         /// The write failed before a single request byte was accepted by the kernel.
@@ -21,7 +21,7 @@ public struct RetryPolicy: Sendable, Equatable {
     ///     it); others are only resent when provably unsent.
     ///   - replayable: the proxy still holds every request byte (bodies beyond the retained size are streamed).
     ///   - responseStarted: a response byte already went to the client; nothing can be retried after that.
-    public func shouldRetry(
+    func shouldRetry(
         after failure: Failure, attempt: Int, idempotent: Bool, replayable: Bool, responseStarted: Bool
     ) -> Bool {
         guard attempt <= retries, replayable, !responseStarted else { return false }

@@ -35,7 +35,7 @@ extension Proxy {
     }
 
     /// SIGHUP: re-read the configuration. A config that fails to load changes nothing.
-    public func reload() {
+    func reload() {
         guard let reloader else {
             logger.warning("SIGHUP ignored: no config file to reload")
             return
@@ -51,15 +51,14 @@ extension Proxy {
     /// Applies a new configuration without touching connections: backends are matched by name so their
     /// pools, counters, health and operator state (drain, maint) carry over.
     func apply(_ fresh: ProxyConfig) {
-        if fresh.listen != config.listen {
-            logger.warning("listen address change to \(fresh.listen) needs a restart; still on \(config.listen)")
-        }
-        if fresh.admin != config.admin {
-            logger.warning("admin address change needs a restart; keeping \(config.admin.map { "\($0)" } ?? "off")")
-        }
         var kept = fresh
-        kept.listen = config.listen
-        kept.admin = config.admin
+        for setting in ProxySetting.all where setting.reload == .needsRestart {
+            let running = setting.render(config) ?? "none"
+            let wanted = setting.render(fresh) ?? "none"
+            guard wanted != running else { continue }
+            logger.warning("\(setting.key) change to \(wanted) needs a restart; keeping \(running)")
+            setting.carry(&kept, config)
+        }
         let healthChanged =
             fresh.healthIntervalMs != config.healthIntervalMs || fresh.healthTimeoutMs != config.healthTimeoutMs
             || fresh.healthPath != config.healthPath || fresh.rise != config.rise || fresh.fall != config.fall

@@ -5,7 +5,7 @@ public import Logging
 /// The proxy: one libevent loop on one thread that owns every connection, backend and timer. Nothing here is
 /// shared across threads, which is why plain counters and arrays suffice.
 public final class Proxy {
-    public internal(set) var config: ProxyConfig
+    var config: ProxyConfig
     let base: OpaquePointer
     let logger: Logger
     /// Re-reads the configuration on SIGHUP; supplied by the command so flags keep overriding the file.
@@ -39,7 +39,7 @@ public final class Proxy {
     var pauseTimer: OpaquePointer?
     var graceTimer: OpaquePointer?
     var admin: AdminServer?
-    public internal(set) var isShuttingDown = false
+    var isShuttingDown = false
     var pendingFirstChecks = 0
     /// Host sent upstream for an HTTP/1.0 request without one: the proxy forwards HTTP/1.1, which requires Host
     /// (RFC 9112 §3.2), so the proxy names itself, as its listen address.
@@ -345,8 +345,8 @@ public final class Proxy {
     }
 }
 
-public struct ProxyError: Error, CustomStringConvertible {
-    public var description: String
+struct ProxyError: Error, CustomStringConvertible {
+    var description: String
     init(_ description: String) { self.description = description }
 }
 

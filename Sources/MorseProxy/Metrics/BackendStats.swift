@@ -1,19 +1,19 @@
 /// Counters for one backend (or for answers the proxy gave itself, under the pseudo-backend "none").
 /// Plain integers on the loop thread: the admin listener runs on the same loop, so no atomics are needed.
-public struct BackendStats: Sendable {
+struct BackendStats: Sendable {
     /// Indexed by status code 100...599; a fixed array keeps the per-request cost to one increment.
-    public private(set) var byStatus = [UInt64](repeating: 0, count: 600)
-    public var requests: UInt64 = 0
-    public var failures: UInt64 = 0
-    public var retries: UInt64 = 0
-    public var checksOK: UInt64 = 0
-    public var checksFailed: UInt64 = 0
-    public var latency = LatencyHistogram()
+    private(set) var byStatus = [UInt64](repeating: 0, count: 600)
+    var requests: UInt64 = 0
+    var failures: UInt64 = 0
+    var retries: UInt64 = 0
+    var checksOK: UInt64 = 0
+    var checksFailed: UInt64 = 0
+    var latency = LatencyHistogram()
 
-    public init() {}
+    init() {}
 
     @inline(__always)
-    public mutating func record(status: Int, nanoseconds: Int64) {
+    mutating func record(status: Int, nanoseconds: Int64) {
         requests &+= 1
         if status >= 100 && status < 600 { byStatus[status] &+= 1 }
         latency.record(nanoseconds: nanoseconds)

@@ -8,15 +8,15 @@ import ServiceLifecycle
 /// sending new requests; requests already in flight then finish while the server quiesces.
 struct DrainService: Service {
     let state: WorkerState
-    let seconds: Double
+    let period: Duration
     let logger: Logger
 
     func run() async throws {
         // Waits until the group shuts down (or is cancelled, which ends the process without draining).
         try await gracefulShutdown()
         state.beginDraining()
-        logger.info("draining: /readyz answers 503", metadata: ["drain_seconds": "\(seconds)"])
-        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        logger.info("draining: /readyz answers 503", metadata: ["drain_seconds": "\(period.seconds)"])
+        try? await Task.sleep(for: period)
         logger.info("drain period over: closing the listener and finishing in-flight requests")
     }
 }

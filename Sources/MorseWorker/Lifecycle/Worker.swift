@@ -1,5 +1,5 @@
 public import Logging
-public import MorseStore
+import MorseStore
 import ServiceLifecycle
 import UnixSignals
 
@@ -15,7 +15,7 @@ public enum Worker {
                 "address": "\(configuration.host):\(configuration.port)", "database": "\(configuration.database)",
             ])
         let built = buildWorker(configuration: configuration, store: store, logger: logger, metrics: metrics)
-        let drain = DrainService(state: built.dependencies.state, seconds: configuration.drainSeconds, logger: logger)
+        let drain = DrainService(state: built.dependencies.state, period: configuration.drainPeriod, logger: logger)
         // Shut down in reverse order: the drain first, then the application (listener, in-flight requests,
         // refresher, database pool). A request that hangs cannot hold the process forever.
         let group = ServiceGroup(
@@ -27,7 +27,7 @@ public enum Worker {
         logger.info("worker stopped")
     }
 
-    public static func openStore(_ configuration: WorkerConfiguration, logger: Logger) async throws -> any MorseStore {
+    static func openStore(_ configuration: WorkerConfiguration, logger: Logger) async throws -> any MorseStore {
         switch configuration.database {
         case .sqlite(let path):
             try await SQLiteStore.open(path: path, timeout: configuration.storeTimeout, logger: logger)

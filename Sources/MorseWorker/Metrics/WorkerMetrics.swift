@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Metrics
 import NIOConcurrencyHelpers
-public import Prometheus
+import Prometheus
 
 /// The worker's metrics, exposed by `/metrics` in the Prometheus text format.
 ///
@@ -11,7 +11,7 @@ public import Prometheus
 /// process keep their own registries; the command also bootstraps the global system with the same registry so
 /// that libraries' metrics land there too.
 public final class WorkerMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+    let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
 
     struct RouteKey: Hashable {
@@ -31,7 +31,12 @@ public final class WorkerMetrics: Sendable {
     let messagesWritten: CoreMetrics.Counter
     let storeQueries: CoreMetrics.Gauge
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// A worker's own registry, which `/metrics` shows.
+    public convenience init() {
+        self.init(registry: PrometheusCollectorRegistry())
+    }
+
+    init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [

@@ -1,18 +1,24 @@
-/// The page's script and style sheet, served by the worker itself under `/static/`.
+import Hummingbird
+
+/// The page's script, style sheet and icon, served by the worker itself under `/static/`.
 ///
-/// Their URLs carry a hash of their content, so a browser may keep them for a year: a new build changes the URL.
+/// They are real files beside this one (`Assets/page.js`, `Assets/page.css`, `Assets/icon.svg`), checked by
+/// `scripts/lint-web.sh`, and compiled into the binary by SwiftPM (`.embedInCode` in `Package.swift`, which makes
+/// `PackageResources`): the deployed worker has no files beside it. Their URLs carry a hash of their content, so a
+/// browser may keep them for a year: a new build changes the URL.
 enum PageAssets {
     struct Asset: Sendable {
         let path: String
         let contentType: String
-        let body: String
+        /// The file's bytes, as served.
+        let body: ByteBuffer
         let etag: String
 
-        init(path: String, contentType: String, body: String) {
+        init(path: String, contentType: String, bytes: [UInt8]) {
             self.path = path
             self.contentType = contentType
-            self.body = body
-            self.etag = "\"\(PageAssets.hash(body))\""
+            self.body = ByteBuffer(bytes: bytes)
+            self.etag = "\"\(PageAssets.hash(bytes))\""
         }
 
         /// The URL the page links: the path and the content hash.
@@ -20,26 +26,20 @@ enum PageAssets {
     }
 
     static let script = Asset(
-        path: "/static/page.js", contentType: "text/javascript; charset=utf-8", body: PageScript.js)
-    static let style = Asset(path: "/static/page.css", contentType: "text/css; charset=utf-8", body: PageStyle.css)
-    static let icon = Asset(path: "/static/icon.svg", contentType: "image/svg+xml", body: iconSVG)
+        path: "/static/page.js", contentType: "text/javascript; charset=utf-8", bytes: PackageResources.page_js)
+    static let style = Asset(
+        path: "/static/page.css", contentType: "text/css; charset=utf-8", bytes: PackageResources.page_css)
+    static let icon = Asset(path: "/static/icon.svg", contentType: "image/svg+xml", bytes: PackageResources.icon_svg)
     static let all = [script, style, icon]
-
-    /// A dit, a dah and a lit dit: the page's mark.
-    private static let iconSVG = """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d4ed8"/>\
-        <circle cx="8" cy="16" r="3" fill="#fff"/><rect x="13" y="13" width="10" height="6" rx="3" fill="#fff"/>\
-        <circle cx="27" cy="16" r="3" fill="#f59e0b"/></svg>
-        """
 
     static var scriptPath: String { script.versionedPath }
     static var stylePath: String { style.versionedPath }
     static var iconPath: String { icon.versionedPath }
 
     /// FNV-1a, 64 bits, as 16 hex digits: enough to tell versions apart.
-    static func hash(_ text: String) -> String {
+    static func hash(_ bytes: some Sequence<UInt8>) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
+        for byte in bytes {
             value ^= UInt64(byte)
             value = value &* 0x0000_0100_0000_01b3
         }

@@ -13,7 +13,7 @@ struct AlphabetRoutes: Sendable {
             } catch {
                 throw APIError.unavailable(
                     error as? StoreUnavailable ?? StoreUnavailable(operation: "alphabet list", reason: "\(error)"),
-                    retryAfter: dependencies.configuration.retryAfterSeconds)
+                    retryAfter: dependencies.configuration.retryAfter)
             }
             let list = JSONWriter.array(
                 summaries.map {

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// `GET /static/page.js` and `GET /static/page.css`: the page's only assets, compiled into the worker.
+/// `GET /static/page.js`, `/static/page.css` and `/static/icon.svg`: the page's only assets, compiled into the worker.
 ///
 /// Long-lived caching (the page links them with a content hash), an ETag, and `304 Not Modified` on a match.
 struct AssetRoutes: Sendable {
@@ -23,6 +23,6 @@ struct AssetRoutes: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = asset.contentType
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: asset.body)))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: asset.body))
     }
 }

@@ -38,7 +38,7 @@ struct AudioRoute: Sendable {
         } catch {
             throw .outOfRange("audio", "\(error)")
         }
-        let limit = dependencies.configuration.maxAudioSeconds
+        let limit = dependencies.configuration.maxAudioLength.seconds
         guard audio.durationMs <= limit * 1000 else {
             throw APIError(
                 status: .unprocessableContent, code: "audio_too_long",

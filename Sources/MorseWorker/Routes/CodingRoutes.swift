@@ -10,6 +10,7 @@ struct CodingRoutes: Sendable {
         var alphabet: String?
         var lenient: Bool?
         var wpm: Double?
+        var farnsworth: Double?
     }
 
     struct DecodeBody: Decodable {
@@ -21,19 +22,18 @@ struct CodingRoutes: Sendable {
     func register(on router: Router<some RequestContext>) {
         router.get("/api/v1/encode") { request, _ in
             let query = QueryParameters(request)
+            let wpm = try query.number("wpm", default: 20, in: Bounds.wpm)!
+            let farnsworth = try query.number("farnsworth", default: nil, in: Bounds.wpm.lowerBound...wpm)
             return try await encode(
                 text: query.required("text"), alphabet: query["alphabet"] ?? "itu", lenient: query.flag("lenient"),
-                wpm: query.number("wpm", default: 20, in: Bounds.wpm))
+                timing: Self.timing(wpm: wpm, farnsworth: farnsworth))
         }
         router.post("/api/v1/encode") { request, _ in
             var request = request
             let body = try await request.decodeJSON(EncodeBody.self, limit: dependencies.configuration.bodyLimit)
-            if let wpm = body.wpm, !Bounds.wpm.contains(wpm) {
-                throw APIError.outOfRange(
-                    "wpm", "\(wpm.clean) is outside \(Bounds.wpm.lowerBound.clean)-\(Bounds.wpm.upperBound.clean)")
-            }
             return try await encode(
-                text: body.text, alphabet: body.alphabet ?? "itu", lenient: body.lenient ?? false, wpm: body.wpm ?? 20)
+                text: body.text, alphabet: body.alphabet ?? "itu", lenient: body.lenient ?? false,
+                timing: Self.timing(wpm: body.wpm ?? 20, farnsworth: body.farnsworth))
         }
         router.get("/api/v1/decode") { request, _ in
             let query = QueryParameters(request)
@@ -47,30 +47,49 @@ struct CodingRoutes: Sendable {
         }
     }
 
-    /// `{"morse", "units", "durationMs"}`: units and duration (at `wpm`, 20 by default) without a trailing gap.
-    func encode(text: String, alphabet: String, lenient: Bool, wpm: Double?) async throws(APIError) -> Response {
+    /// `{"morse", "units", "durationMs", "timing"}`: units and duration (at `wpm`, 20 by default, with Farnsworth
+    /// spacing at `farnsworth` if given) without a trailing gap, and the lengths the audio of the same text at the
+    /// same speeds gives each element and gap (see ``TimingJSON``).
+    func encode(text: String, alphabet: String, lenient: Bool, timing: MorseTiming) async throws(APIError) -> Response {
         guard text.utf8.count <= dependencies.configuration.bodyLimit else {
             throw .tooLarge(limit: dependencies.configuration.bodyLimit)
         }
         let encoded = try await dependencies.translator.encode(text, alphabet: alphabet, lenient: lenient)
-        let timing = try! MorseTiming(wpm: wpm ?? 20)
-        // Without Farnsworth spacing every element and gap is a whole number of units: one pass over the
-        // signals gives both figures.
         let units = MorseSignals(encoded.morse).units
-        let durationMs = Double(units) * timing.unitMs
+        // Without Farnsworth spacing every element and gap is a whole number of units: one pass over the signals
+        // gives both figures.
+        let durationMs =
+            timing.farnsworthWPM < timing.wpm ? timing.durationMs(of: encoded.morse) : Double(units) * timing.unitMs
         if lenient {
             return .json(
                 JSONWriter.object([
                     "morse": .string(encoded.morse), "units": .int(units),
-                    "durationMs": .double(durationMs),
+                    "durationMs": .double(durationMs), "timing": .raw(TimingJSON.object(timing)),
                     "problems": .raw(Self.problems(encoded.problems)),
                 ]))
         }
         return .json(
             JSONWriter.object([
                 "morse": .string(encoded.morse), "units": .int(units),
-                "durationMs": .double(durationMs),
+                "durationMs": .double(durationMs), "timing": .raw(TimingJSON.object(timing)),
             ]))
+    }
+
+    /// The speeds of an encode request, within the audio route's bounds: 422 beyond them.
+    static func timing(wpm: Double, farnsworth: Double?) throws(APIError) -> MorseTiming {
+        guard Bounds.wpm.contains(wpm) else {
+            throw .outOfRange(
+                "wpm", "\(wpm.clean) is outside \(Bounds.wpm.lowerBound.clean)-\(Bounds.wpm.upperBound.clean)")
+        }
+        if let farnsworth, !(Bounds.wpm.lowerBound...wpm).contains(farnsworth) {
+            throw .outOfRange(
+                "farnsworth", "\(farnsworth.clean) is outside \(Bounds.wpm.lowerBound.clean)-\(wpm.clean)")
+        }
+        do {
+            return try MorseTiming(wpm: wpm, farnsworthWPM: farnsworth)
+        } catch {
+            throw .outOfRange("wpm", error.description)
+        }
     }
 
     func decode(morse: String, alphabet: String, lenient: Bool) async throws(APIError) -> Response {

@@ -51,11 +51,11 @@ struct MessageRoutes: Sendable {
             stored = try await dependencies.store.insert(message, idempotencyKey: idempotencyKey)
         } catch let error as StoreUnavailable {
             dependencies.logger.warning("message not stored", metadata: ["error": "\(error)"])
-            throw .unavailable(error, retryAfter: dependencies.configuration.retryAfterSeconds)
+            throw .unavailable(error, retryAfter: dependencies.configuration.retryAfter)
         } catch {
             throw .unavailable(
                 StoreUnavailable(operation: "message write", reason: "\(error)"),
-                retryAfter: dependencies.configuration.retryAfterSeconds)
+                retryAfter: dependencies.configuration.retryAfter)
         }
         guard stored.text == message.text, stored.alphabet == message.alphabet else {
             throw APIError(
@@ -84,11 +84,11 @@ struct MessageRoutes: Sendable {
         do {
             found = try await dependencies.store.message(id: id)
         } catch let error as StoreUnavailable {
-            throw .unavailable(error, retryAfter: dependencies.configuration.retryAfterSeconds)
+            throw .unavailable(error, retryAfter: dependencies.configuration.retryAfter)
         } catch {
             throw .unavailable(
                 StoreUnavailable(operation: "message read", reason: "\(error)"),
-                retryAfter: dependencies.configuration.retryAfterSeconds)
+                retryAfter: dependencies.configuration.retryAfter)
         }
         guard let found else { throw notFound }
         return found

@@ -49,15 +49,15 @@ extension APIError {
             position: error.position)
     }
 
-    static func unavailable(_ error: StoreUnavailable, retryAfter: Int) -> APIError {
+    static func unavailable(_ error: StoreUnavailable, retryAfter: Duration) -> APIError {
         var headers = HTTPFields()
-        headers[.retryAfter] = String(retryAfter)
+        headers[.retryAfter] = String(retryAfter.wholeSecondsRoundedUp)
         return APIError(
             status: .serviceUnavailable, code: "store_unavailable",
             message: "the database is unavailable, nothing was stored; retry later", headers: headers)
     }
 
-    static func alphabet(_ failure: AlphabetSource.Failure, retryAfter: Int) -> APIError {
+    static func alphabet(_ failure: AlphabetSource.Failure, retryAfter: Duration) -> APIError {
         switch failure {
         case .unknownAlphabet(let name):
             APIError(

@@ -4,7 +4,7 @@ import MorseStore
 /// Encoding and decoding against the database's alphabet: the one place the API routes and the page share.
 struct Translator: Sendable {
     let source: AlphabetSource
-    let retryAfter: Int
+    let retryAfter: Duration
 
     struct Encoded {
         var morse: String

@@ -76,11 +76,23 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try ValueParsers.backendName("a b"))
     }
 
-    func testEveryKeyIsDocumented() throws {
-        let docs = try String(
-            contentsOf: packageRoot.appendingPathComponent("docs/proxy.md"), encoding: .utf8)
-        for key in ProxyConfig.knownKeys {
-            XCTAssertTrue(docs.contains("`\(key)`"), "docs/proxy.md does not document \(key)")
+    func testTheShippedExampleIsValid() throws {
+        let example = packageRoot.appendingPathComponent("cluster/morse-proxy.conf.example").path
+        let config = try ConfigFile.load(path: example, overrides: [])
+        XCTAssertEqual(config.backends.map(\.name), ["web1", "web2"])
+        XCTAssertEqual(config.listen, HostPort(host: "0.0.0.0", port: 8080))
+    }
+
+    func testUnknownKeysAndMissingValues() {
+        XCTAssertThrowsError(try ConfigFile.parse("listen\n")) {
+            XCTAssertEqual("\($0)", "line 1: 'listen' needs a value")
+        }
+        XCTAssertNoThrow(try ConfigFile.parse("admin-token\n"), "an empty token means none")
+        XCTAssertThrowsError(try ConfigFile.build(file: ConfigFile.parse("rise 0\n"), overrides: [])) {
+            XCTAssertEqual("\($0)", "line 1: rise: must be an integer in 1...100, got '0'")
+        }
+        XCTAssertThrowsError(try ConfigFile.build(file: ConfigFile.parse("initial-state maybe\n"), overrides: [])) {
+            XCTAssertEqual("\($0)", "line 1: initial-state: must be 'up' or 'down', got 'maybe'")
         }
     }
 }

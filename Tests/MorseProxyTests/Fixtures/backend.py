@@ -121,5 +121,5 @@ class Server(ThreadingHTTPServer):
 
 
 server = Server(("127.0.0.1", PORT), Handler)
-print("READY %d" % server.server_address[1], flush=True)
+print(f"READY {server.server_address[1]}", flush=True)
 server.serve_forever()

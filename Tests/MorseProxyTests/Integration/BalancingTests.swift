@@ -1,13 +1,14 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 /// Acceptance 1: exact round-robin; a failing backend leaves rotation in time and comes back after `rise`.
 final class BalancingTests: XCTestCase {
     func servedBy(_ proxy: ProxyProcess, count: Int) throws -> [String] {
-        let connection = try TestConnection(port: proxy.port)
+        let connection = try RawConnection(port: proxy.port)
         var names: [String] = []
         for _ in 0..<count {
-            try connection.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            connection.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = try connection.readResponse()
             XCTAssertEqual(response.status, 200)
             names.append(response.header("X-Served-By") ?? "?")

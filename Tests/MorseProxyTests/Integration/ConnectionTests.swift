@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -10,8 +11,8 @@ final class ConnectionTests: XCTestCase {
     func testPipelinedRequestsAreAnsweredInOrder() throws {
         let a = try BackendProcess("a")
         let proxy = try ProxyProcess(backends: [a])
-        let connection = try TestConnection(port: proxy.port)
-        try connection.send(
+        let connection = try RawConnection(port: proxy.port)
+        connection.send(
             "GET /echo?n=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /echo?n=2 HTTP/1.1\r\nHost: t\r\n\r\n"
                 + "GET /echo?n=3 HTTP/1.1\r\nHost: t\r\n\r\n")
         for index in 1...3 {
@@ -24,17 +25,17 @@ final class ConnectionTests: XCTestCase {
     func testHTTP10KeepAliveAndHalfClose() throws {
         let a = try BackendProcess("a")
         let proxy = try ProxyProcess(backends: [a])
-        let old = try TestConnection(port: proxy.port)
-        try old.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let old = try RawConnection(port: proxy.port)
+        old.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         let first = try old.readResponse()
         XCTAssertEqual(first.header("Connection"), "keep-alive")
-        try old.send("GET / HTTP/1.0\r\n\r\n")
+        old.send("GET / HTTP/1.0\r\n\r\n")
         XCTAssertEqual(try old.readResponse().status, 200)
         XCTAssertTrue(old.isClosedByPeer(), "HTTP/1.0 without keep-alive closes")
 
         // A client that half-closes after its request still gets the answer.
-        let half = try TestConnection(port: proxy.port)
-        try half.send("GET /sleep?ms=100 HTTP/1.1\r\nHost: t\r\n\r\n")
+        let half = try RawConnection(port: proxy.port)
+        half.send("GET /sleep?ms=100 HTTP/1.1\r\nHost: t\r\n\r\n")
         shutdown(half.fd, Int32(SHUT_WR))
         let response = try half.readResponse()
         XCTAssertEqual(response.status, 200)
@@ -45,15 +46,15 @@ final class ConnectionTests: XCTestCase {
         let a = try BackendProcess("a")
         let proxy = try ProxyProcess(
             backends: [a], arguments: ["--max-connections", "2", "--client-idle-timeout", "1s"])
-        let first = try TestConnection(port: proxy.port)
-        let second = try TestConnection(port: proxy.port)
-        try first.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-        try second.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        let first = try RawConnection(port: proxy.port)
+        let second = try RawConnection(port: proxy.port)
+        first.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        second.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertEqual(try first.readResponse().status, 200)
         XCTAssertEqual(try second.readResponse().status, 200)
         // The third connection completes in the kernel backlog but is not served until a slot frees.
-        let third = try TestConnection(port: proxy.port, timeoutSeconds: 5)
-        try third.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        let third = try RawConnection(port: proxy.port, timeoutSeconds: 5)
+        third.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         let start = Date()
         let response = try third.readResponse()
         let waited = Date().timeIntervalSince(start)

@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ final class FailoverTests: XCTestCase {
         let workers = 8
         let victim = b
         concurrently(workers) { worker in
-            var connection: TestConnection?
+            var connection: RawConnection?
             for index in 0..<(total / workers) {
                 if worker == 0 && index == (total / workers) / 3 {
                     victim.kill(SIGKILL)

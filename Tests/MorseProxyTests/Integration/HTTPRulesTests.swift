@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 /// Acceptance 4 and 5: hop-by-hop headers both ways, smuggling shapes, and every error status.
@@ -35,8 +36,8 @@ final class HTTPRulesTests: XCTestCase {
     }
 
     func raw(_ port: UInt16, _ text: String) throws -> TestResponse {
-        let connection = try TestConnection(port: port)
-        try connection.send(text)
+        let connection = try RawConnection(port: port)
+        connection.send(text)
         return try connection.readResponse()
     }
 
@@ -81,10 +82,10 @@ final class HTTPRulesTests: XCTestCase {
         XCTAssertEqual(try raw(proxy.port, chunked).status, 413)
 
         // Slowloris: a head trickled byte by byte never completes; the proxy answers 408 and closes.
-        let slow = try TestConnection(port: proxy.port)
+        let slow = try RawConnection(port: proxy.port)
         let start = Date()
         for byte in Array("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ".utf8) {
-            try? slow.send([byte])
+            slow.send([byte])
             usleep(30_000)
             if Date().timeIntervalSince(start) > 0.8 { break }
         }
@@ -109,12 +110,12 @@ final class HTTPRulesTests: XCTestCase {
         // One byte per 200 ms never trips the 1 s silence limit, but averages 5 bytes/s against a floor of 100:
         // the body's time runs out near 1 s + 10 ms per byte received. The backend, waiting for the body, is
         // silent all along: that is the client's delay, so 408, not a 504 at the backend's 500 ms.
-        let slow = try TestConnection(port: proxy.port)
-        try slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+        let slow = try RawConnection(port: proxy.port)
+        slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
         let start = Date()
         var sent = 0
         while sent < 40, Date().timeIntervalSince(start) < 8 {
-            guard (try? slow.send([UInt8(ascii: "x")])) != nil else { break }
+            guard slow.send([UInt8(ascii: "x")]) else { break }
             sent += 1
             usleep(200_000)
             if slow.hasDataWaiting() { break }
@@ -129,11 +130,11 @@ final class HTTPRulesTests: XCTestCase {
         // The same trickle without a floor is only bounded by silence: it gets through, though it takes longer
         // than the backend response timeout (the backend's silence counts from the last byte sent to it).
         let patient = try proxyWithBodyRate(0)
-        let steady = try TestConnection(port: patient.port)
-        try steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
+        let steady = try RawConnection(port: patient.port)
+        steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
         for _ in 0..<5 {
             usleep(700_000)  // longer than the backend response timeout, shorter than the body timeout
-            try steady.send([UInt8(ascii: "y")])
+            steady.send([UInt8(ascii: "y")])
         }
         let done = try steady.readResponse()
         XCTAssertEqual(done.status, 200, done.text)

@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ final class LifecycleTests: XCTestCase {
     func load(_ proxy: ProxyProcess, seconds: Double, workers: Int, tally: Tally, path: String = "/") {
         concurrently(workers) { _ in
             let end = Date().addingTimeInterval(seconds)
-            var connection: TestConnection?
+            var connection: RawConnection?
             var count = 0
             while Date() < end && count < 20_000 {
                 count += 1
@@ -81,7 +82,7 @@ final class LifecycleTests: XCTestCase {
         let sentAt = Date()
         proxy.signal(SIGTERM)
         usleep(100_000)
-        XCTAssertThrowsError(try TestConnection(port: proxy.port), "no longer accepting")
+        XCTAssertThrowsError(try RawConnection(port: proxy.port), "no longer accepting")
         group.wait()
         let exit = proxy.waitForExit(seconds: 5)
         print(
@@ -110,20 +111,6 @@ final class LifecycleTests: XCTestCase {
             XCTAssertEqual(exit, 0, "\(name) must stop the proxy by itself: \(proxy.log())")
             XCTAssertTrue(proxy.log().contains("\(name): stopping"), proxy.log())
         }
-    }
-
-    func runBinary(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProxyProcess.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        )
     }
 
     func testCheckConfigAndHelp() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -18,8 +19,8 @@ final class ProxyFuzzRegressionTests: XCTestCase {
         let proxy = try ProxyProcess(backends: [a])
         for name in names {
             let bytes = Array(try Data(contentsOf: Self.folder.appendingPathComponent(name)))
-            let connection = try TestConnection(port: proxy.port, timeoutSeconds: 5)
-            try connection.send(bytes)
+            let connection = try RawConnection(port: proxy.port, timeoutSeconds: 5)
+            connection.send(bytes)
             // A first response, if any, must parse; a close without one is an acceptable refusal.
             let status = (try? connection.readResponse())?.status
             print("fuzz regression \(name): \(status.map(String.init) ?? "closed")")
@@ -34,8 +35,8 @@ final class ProxyFuzzRegressionTests: XCTestCase {
         let a = try BackendProcess("a")
         let proxy = try ProxyProcess(backends: [a])
         let head = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\t\r\n\r\n"
-        let connection = try TestConnection(port: proxy.port, timeoutSeconds: 5)
-        try connection.send(head + "5\r\n... -\r\n0\r\n\r\n")
+        let connection = try RawConnection(port: proxy.port, timeoutSeconds: 5)
+        connection.send(head + "5\r\n... -\r\n0\r\n\r\n")
         let response = try connection.readResponse()
         print("TE with trailing tab: \(response.status) \(response.text.prefix(200))")
         if response.status == 200 {

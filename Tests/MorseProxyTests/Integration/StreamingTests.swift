@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -12,14 +13,14 @@ final class StreamingTests: XCTestCase {
         let proxy = try ProxyProcess(backends: [a])
         XCTAssertEqual(try request(port: proxy.port, "/").status, 200)
         let baseline = proxy.rssKiB()
-        let connection = try TestConnection(port: proxy.port, receiveBuffer: 65536, timeoutSeconds: 30)
-        try connection.send("GET /big?mib=100 HTTP/1.1\r\nHost: t\r\n\r\n")
+        let connection = try RawConnection(port: proxy.port, receiveBuffer: 65536, timeoutSeconds: 30)
+        connection.send("GET /big?mib=100 HTTP/1.1\r\nHost: t\r\n\r\n")
         var received = 0
         var peak = baseline
         let start = Date()
         var reads = 0
         while true {
-            let chunk = try connection.receive(max: 64 * 1024)
+            let chunk = connection.receive(maximum: 64 * 1024)
             if chunk.isEmpty { break }
             received += chunk.count
             reads += 1

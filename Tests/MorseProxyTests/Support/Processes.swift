@@ -1,4 +1,5 @@
 import Foundation
+import MorseTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -172,6 +173,20 @@ final class ProxyProcess: @unchecked Sendable {
     }
 }
 
+/// Runs the proxy binary to its end: the exit status, and stdout and stderr together.
+func runBinary(_ arguments: [String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ProxyProcess.binary)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
 /// Runs `body` on `count` threads and waits for all.
 func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let group = DispatchGroup()
@@ -187,10 +202,10 @@ func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
 
 /// One GET on a kept-alive connection (opened when nil), counted in `tally`: "ok" and "by-<X-Served-By>", or
 /// "failed" with a note. The connection is dropped after an error or a `Connection: close`.
-func tallyGet(_ path: String, port: UInt16, over connection: inout TestConnection?, into tally: Tally) {
+func tallyGet(_ path: String, port: UInt16, over connection: inout RawConnection?, into tally: Tally) {
     do {
-        if connection == nil { connection = try TestConnection(port: port) }
-        try connection!.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+        if connection == nil { connection = try RawConnection(port: port) }
+        connection!.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try connection!.readResponse()
         if response.status == 200 {
             tally.add("ok")

@@ -12,8 +12,8 @@ func testConfiguration(name: String = "test1", refresh: Duration = .seconds(1)) 
     configuration.port = 0
     configuration.alphabetRefreshInterval = refresh
     configuration.storeTimeout = .seconds(1)
-    configuration.retryAfterSeconds = 2
-    configuration.maxAudioSeconds = 60
+    configuration.retryAfter = .seconds(2)
+    configuration.maxAudioLength = .seconds(60)
     return configuration
 }
 
