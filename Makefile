@@ -18,6 +18,11 @@ MORSECTL = $(RELEASE_SCRATCH)-ctl/release/morsectl
 BENCH_VENV = $(shell scripts/python-venv.sh bench/requirements.txt bench-venv)
 # Python tools of the end-to-end tests live in a venv outside the tree (scripts/python-venv.sh).
 E2E_VENV = $(shell scripts/python-venv.sh Tests/e2e/requirements.txt e2e-venv)
+ANSIBLE_VENV = $(shell scripts/python-venv.sh ansible/requirements.txt ansible-venv)
+# `make deploy`: the inventory (the Jenkins job passes its INVENTORY parameter); by default the test bed's, which
+# cluster/testbed/up writes.
+TESTBED_INVENTORY = $(or $(MORSE_TESTBED_INVENTORY),ansible/inventory/testbed/hosts.yml)
+INVENTORY := $(or $(INVENTORY),$(TESTBED_INVENTORY))
 
 .PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy \
 	bench bench-core test-bench test-browser test-hostile sanitize test-sanitize
@@ -87,11 +92,20 @@ testbed-up: ## Start the test bed: bastion, proxy, web1, web2, db as containers 
 testbed-down: ## Stop the test bed and remove everything it made
 	cluster/testbed/down
 
-deploy: ## Deploy with Ansible: to INVENTORY if set (e.g. from heat), else to the test bed
-	@if [ -n "$(INVENTORY)" ]; then \
-		cd ansible && ansible-playbook -i "$(abspath $(INVENTORY))" site.yml; \
-	else \
+# The test bed answers only from its operator namespace, so for its inventory cluster/testbed/deploy runs
+# ansible-playbook there. MORSE_BIN_DIR (given: the binaries are not built again) and ANSIBLE_VAULT_PASSWORD_FILE
+# (Ansible's own variable: the file with the vault password, e.g. a Jenkins secret file) reach ansible-playbook
+# through the environment either way.
+deploy: ## site.yml to INVENTORY (default: the test bed's) with make release's binaries; vault password file: ANSIBLE_VAULT_PASSWORD_FILE
+	@test -f "$(INVENTORY)" || { echo "make deploy: there is no inventory $(INVENTORY)" \
+		"(the test bed writes $(TESTBED_INVENTORY) when cluster/testbed/up runs; Heat: ansible/README.md)" >&2; exit 1; }
+	@if [ -n "$${ANSIBLE_VAULT_PASSWORD_FILE:-}" ] && [ ! -r "$$ANSIBLE_VAULT_PASSWORD_FILE" ]; then \
+		echo "make deploy: ANSIBLE_VAULT_PASSWORD_FILE=$$ANSIBLE_VAULT_PASSWORD_FILE is not a readable file" >&2; exit 1; fi
+	@export MORSE_BIN_DIR="$${MORSE_BIN_DIR:-$(abspath $(RELEASE_BIN))}"; \
+	if [ "$(abspath $(INVENTORY))" = "$(abspath $(TESTBED_INVENTORY))" ]; then \
 		cluster/testbed/deploy; \
+	else \
+		cd ansible && "$(ANSIBLE_VENV)/bin/ansible-playbook" -i "$(abspath $(INVENTORY))" site.yml; \
 	fi
 
 test-fast: ## Only the pure core's tests: seconds, for iterating

@@ -1,10 +1,16 @@
 """The Jenkins job definition renders offline with Jenkins Job Builder and runs the repository's Jenkinsfile."""
 
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import jenkinsfile  # noqa: E402
 
 
 def render(tmp_path: Path) -> ET.Element:
@@ -26,17 +32,53 @@ def test_job_is_a_pipeline_from_the_jenkinsfile(tmp_path):
 
 
 def test_jenkinsfile_calls_what_ci_tests():
-    """Each stage runs a make target or tool that `make test` exercises, so the pipeline cannot rot unseen."""
+    """Each stage runs a make target or .ci/pipeline, which `make test` exercises (Tests/testbed/
+    test_66_jenkins_pipeline.py runs the Deploy and Round trip stages on the test bed), so the pipeline cannot rot
+    unseen: no stage has commands of its own, whatever TARGET is."""
     text = (ROOT / "Jenkinsfile").read_text()
-    for stage in ("Build", "Test", "Deploy", "Round trip"):
-        assert f"stage('{stage}')" in text
-    assert "make release" in text and "make test" in text
-    assert "morsectl smoke" in text and "--junit smoke-junit.xml" in text
+    defaults = jenkinsfile.parameters(text)
+    for target in ("local", "inventory"):
+        params = dict(defaults, TARGET=target)
+        assert jenkinsfile.stage_commands(text, "Build", params) == ["make release"]
+        assert jenkinsfile.stage_commands(text, "Test", params) == ["make test"]
+        assert jenkinsfile.stage_commands(text, "Deploy", params) == [".ci/pipeline deploy"]
+        assert jenkinsfile.stage_commands(text, "Round trip", params) == [".ci/pipeline round-trip"]
+    assert "sh '.ci/pipeline cleanup'" in text
     assert "junit testResults: 'smoke-junit.xml'" in text
-    assert "cluster/local-cluster.sh stop" in text
+    pipeline = (ROOT / ".ci" / "pipeline").read_text()
+    assert '"$MORSECTL" smoke' in pipeline and "--junit smoke-junit.xml" in pipeline
+    assert "make --no-print-directory deploy" in pipeline and "cluster/local-cluster.sh stop" in pipeline
     makefile = (ROOT / "Makefile").read_text()
     for target in ("release:", "test:", "deploy:"):
         assert f"\n{target}" in makefile, f"Makefile lacks {target}"
+
+
+def test_parameter_defaults_agree(tmp_path):
+    """The Jenkinsfile, the job definition and .ci/pipeline (which applies them) give each parameter one default,
+    and the defaults point at what exists: the test bed's inventory path, a proxy URL taken from it."""
+    from_jenkinsfile = jenkinsfile.parameters((ROOT / "Jenkinsfile").read_text())
+    job = render(tmp_path)
+    from_job = {}
+    for definition in job.iter():
+        if definition.tag.endswith("ParameterDefinition"):
+            choices = [c.text or "" for c in definition.iter("string")]
+            default = definition.findtext("defaultValue")
+            from_job[definition.findtext("name")] = choices[0] if "Choice" in definition.tag else (default or "")
+    lines = subprocess.run([str(ROOT / ".ci" / "pipeline"), "defaults"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    from_pipeline = dict(line.split("=", 1) for line in lines)
+    assert from_jenkinsfile == from_pipeline, (from_jenkinsfile, from_pipeline)
+    assert from_job == from_pipeline, (from_job, from_pipeline)
+    testbed = (ROOT / "cluster" / "testbed" / "lib.sh").read_text()
+    assert "TB_INVENTORY=${MORSE_TESTBED_INVENTORY:-$TB_ROOT/" + from_pipeline["INVENTORY"] + "}" in testbed
+
+
+@pytest.mark.parametrize("step", ["sh 'make release'\n    echo 'x'", "sh \"unterminated"])
+def test_the_jenkinsfile_reader_refuses_what_it_does_not_know(step):
+    """A stage with a step the reader cannot run must fail the tests, not be skipped."""
+    text = "pipeline {\n stages {\n  stage('Build') {\n   steps {\n    " + step + "\n   }\n  }\n }\n}\n"
+    with pytest.raises(ValueError):
+        jenkinsfile.stage_commands(text, "Build", {})
 
 
 def test_a_broken_job_definition_is_rejected(tmp_path):

@@ -372,13 +372,14 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
 
 # The rebuilt worker of test_60_rolling is built as soon as the session starts, right after run.sh built the
 # binaries the test bed runs: the source tree is shared, and the later the build, the likelier it meets someone's
-# edit in progress. Only when that test file is selected; a failure is reported by the test that needs the binary.
+# edit in progress. Only when the test that deploys it is selected (not for `-k` runs of the file's other tests);
+# a failure is reported by that test.
 NEXT_WORKER: dict[str, object] = {}
+NEXT_WORKER_TEST = "test_rolling_deploy_of_a_new_version_under_load"
 
 
 def pytest_collection_finish(session):
-    if any(item.nodeid.startswith("test_60_rolling.py") or "/test_60_rolling.py" in item.nodeid
-           for item in session.items):
+    if any(item.name == NEXT_WORKER_TEST for item in session.items):
         try:
             NEXT_WORKER["result"] = build_worker_version("+next")
         except BaseException as error:  # noqa: BLE001 - an assert or a timeout; kept for the test to report

@@ -8,16 +8,20 @@
 #   3. a fresh test bed (cluster/testbed/down, then up);
 #   4. pytest, inside the operator namespace mc-admin: ansible-lint and --syntax-check, site.yml, morsectl smoke
 #      through the proxy's floating address, a second site.yml with changed=0, the hosts' assertions (testinfra),
-#      a reload of the proxy with a new backend list, a reboot of the internal hosts;
+#      a reload of the proxy with a new backend list, a reboot of the internal hosts, the rolling operations under
+#      load (rolling-restart.yml, deploy.yml, a worker setting changed by site.yml), a PostgreSQL outage under
+#      load, the Jenkins job's Deploy and Round trip stages, the logs searched for the database password;
 #   5. cluster/testbed/down, then `status --check-clean`: fails if any process, mount, namespace or link is left.
 #
 # Prints the duration of each part; fails when the test (steps 3-5) takes longer than MORSE_E2E_LIMIT seconds
-# (default 900). Options go to pytest (e.g. `Tests/testbed/run.sh -k lint`). MORSE_TESTBED_KEEP=1 leaves the test
+# (default 1500: the suite of f30c902 took 894 s on this 2-core machine shared with builds, and issue 15's tests -
+# a worker setting changed by site.yml under load, a PostgreSQL outage, the Jenkins stages - add about 6 minutes).
+# Options go to pytest (e.g. `Tests/testbed/run.sh -k lint`). MORSE_TESTBED_KEEP=1 leaves the test
 # bed up afterwards for inspection (then run cluster/testbed/down yourself).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 testbed=$root/cluster/testbed
-limit=${MORSE_E2E_LIMIT:-900}
+limit=${MORSE_E2E_LIMIT:-1500}
 started=$SECONDS
 
 say() { printf '%s run.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

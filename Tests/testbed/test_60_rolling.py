@@ -6,6 +6,9 @@
    afterwards the proxy has both workers up and both answer with the new version.
 3. Negative control: with the proxy's retries at 0 and a worker killed with SIGKILL instead of drained, the same
    load generator counts failures (> 0). The proxy's configuration is restored afterwards.
+4. Issue 15, item 4: site.yml with a changed worker setting, under the same load at a steady SITE_RATE: the workers
+   restart one at a time behind a drain (tasks/rolling/host.yml through the role), 0 failed requests; the setting is then put back
+   the same way (site.yml --limit workers, without load).
 """
 
 import json
@@ -18,17 +21,21 @@ LOAD_SECONDS = 30       # at least this long under load
 CONCURRENCY = 8         # connections
 MIX = "encode=3,message=1"
 TAIL_SECONDS = 2        # load kept on after the playbook, to see the last worker serve again
+# site.yml runs ~150 modules on five hosts: under the unthrottled load, which saturates both cores, that takes
+# minutes. A steady rate leaves Ansible room, and still sends hundreds of requests into the seconds in which an
+# all-at-once restart leaves the proxy without a backend.
+SITE_RATE = 200         # requests per second, on the same CONCURRENCY connections
 FIGURES: dict[str, dict] = {}
 
 
-def under_load(testbed, name, operation):
+def under_load(testbed, name, operation, rate=None):
     """Load on, `operation()` (returns a PlaybookRun), load kept on until >= LOAD_SECONDS and TAIL_SECONDS after
     the operation; returns (load, summary, outcome, pids before, pids after, client connections seen at the proxy,
     (operation start, operation end) in seconds of the load)."""
     workers = testbed.groups["workers"]
     wait_backends_up(testbed, workers)
     pids_before = {w: main_pid(testbed, w, "morse-worker") for w in workers}
-    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=300)
+    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=300, rate=rate)
     try:
         load.wait_flowing()
         # The most client connections seen in a few samples: a single sample can fall while the client replaces
@@ -52,13 +59,14 @@ def under_load(testbed, name, operation):
     return load, summary, outcome, pids_before, pids_after, connections, (load_before, load_after)
 
 
-def check_zero_failures(testbed, name, load, summary, outcome, pids_before, pids_after, connections, window):
+def check_zero_failures(testbed, name, load, summary, outcome, pids_before, pids_after, connections, window,
+                        min_connections=CONCURRENCY):
     print(outcome.recap_text)
     assert outcome.rc == 0, outcome.output[-6000:]
     # The whole operation ran under load, and long enough, with the connections asked for.
     assert window[0] > 0 and summary["seconds"] >= LOAD_SECONDS and summary["seconds"] > window[1], (summary, window)
     assert summary["concurrency"] >= CONCURRENCY
-    assert connections >= CONCURRENCY, f"the proxy saw {connections} client connections"
+    assert connections >= min_connections, f"the proxy saw {connections} client connections"
     # Both workers were really restarted (new processes) and both served during the run.
     assert all(pids_after[w] != pids_before[w] for w in pids_before), (pids_before, pids_after)
     assert set(summary["workers"]) >= set(testbed.groups["workers"]), summary["workers"]
@@ -170,7 +178,7 @@ def test_a_failed_step_stops_the_rollout_with_the_worker_drained(testbed):
     wait_backends_up(testbed, workers)
     pids_before = {w: main_pid(testbed, w, "morse-worker") for w in workers}
     # A service that does not exist: the restart step fails on the first worker.
-    outcome = playbook("rolling-restart.yml", "--extra-vars", json.dumps({"rolling_worker_service": "no-such-unit"}))
+    outcome = playbook("rolling-restart.yml", "--extra-vars", json.dumps({"rolling_service": "no-such-unit"}))
     TIMINGS["rolling-restart.yml, failing on purpose"] = outcome.seconds
     try:
         assert outcome.rc != 0, outcome.output[-3000:]
@@ -188,6 +196,53 @@ def test_a_failed_step_stops_the_rollout_with_the_worker_drained(testbed):
     finally:
         # Put it back as the message says.
         testbed.ssh(testbed.proxy, f"curl -fsS -X POST http://127.0.0.1:{testbed.admin_port}/backends/{first}/enable")
+    wait_backends_up(testbed, workers)
+
+
+def rolled_in_turn(outcome, workers) -> list[str]:
+    """The rolling steps of a playbook's output, in order, as "step (worker)"; fails unless each worker was enabled
+    again (and seen up) before the next one was drained."""
+    steps = []
+    for entry in outcome.changed_tasks():
+        task, host = entry.rsplit(": ", 1)
+        task = task.split(" : ")[-1]  # "morse_worker : Drain ..." when the role included it
+        if task in ("Drain the host at the proxies", "Restart the service", "Enable the host at the proxies"):
+            steps.append((task, host.split(" ")[0]))
+    sequence = [f"{task} ({host})" for task, host in steps]
+    for first, second in zip(workers, workers[1:]):
+        enabled = [i for i, (task, host) in enumerate(steps) if task.startswith("Enable") and host == first]
+        drained = [i for i, (task, host) in enumerate(steps) if task.startswith("Drain") and host == second]
+        assert enabled and drained, f"no drain of {second} or no enable of {first} in the output: {sequence}"
+        assert max(enabled) < min(drained), f"{second} was drained before {first} was back: {sequence}"
+    return sequence
+
+
+def test_site_yml_changes_a_worker_setting_under_load(testbed):
+    """Issue 15, item 4: a configuration change through site.yml - the path `make deploy` takes - fails no
+    request: the role notices the change and restarts each worker through tasks/rolling/host.yml, one at a time."""
+    workers = testbed.groups["workers"]
+    setting = {"morse_worker_settings": {"MAX_AUDIO_SECONDS": 240}}
+    try:
+        load, summary, outcome, before, after, connections, window = under_load(
+            testbed, "site-config-change", lambda: playbook("site.yml", "--extra-vars", json.dumps(setting)),
+            rate=SITE_RATE)
+        for worker in workers:
+            line = testbed.ssh(worker, "sudo grep -E '^MORSE_MAX_AUDIO_SECONDS=' /etc/morse/worker.conf",
+                               check=False).stdout.strip()
+            assert line == "MORSE_MAX_AUDIO_SECONDS=240", (worker, line)
+        # Paced, the client keeps fewer of its connections busy than it may open.
+        check_zero_failures(testbed, "site-config-change", load, summary, outcome, before, after, connections,
+                            window, min_connections=2)
+        log(f"site-config-change: rolling steps: {rolled_in_turn(outcome, workers)}")
+    finally:
+        # Only the workers' play is needed to put it back (and it rolls them the same way).
+        restored = playbook("site.yml", "--limit", "workers")
+        TIMINGS["site.yml --limit workers putting the setting back (rolling, no load)"] = restored.seconds
+    assert restored.rc == 0, restored.output[-4000:]
+    rolled_in_turn(restored, workers)
+    for worker in workers:
+        conf = testbed.ssh(worker, "sudo cat /etc/morse/worker.conf").stdout
+        assert "MORSE_MAX_AUDIO_SECONDS" not in conf, (worker, conf)
     wait_backends_up(testbed, workers)
 
 

@@ -7,6 +7,10 @@ struct HealthMachine: Sendable, Equatable {
     private(set) var checked = false
     private(set) var consecutiveSuccesses = 0
     private(set) var consecutiveFailures = 0
+    /// Errors seen by live traffic, counted apart from failed checks: a request that succeeds clears these only,
+    /// or steady traffic to a backend whose `/readyz` answers 503 (draining, database gone) would reset the
+    /// checks' count on every response and keep it in rotation for ever.
+    private(set) var consecutivePassiveFailures = 0
     let rise: Int
     let fall: Int
 
@@ -24,6 +28,7 @@ struct HealthMachine: Sendable, Equatable {
 
     mutating func checkSucceeded() -> Transition {
         consecutiveFailures = 0
+        consecutivePassiveFailures = 0
         consecutiveSuccesses += 1
         if !checked {
             checked = true
@@ -46,19 +51,24 @@ struct HealthMachine: Sendable, Equatable {
     /// checks bring a backend back: a passive success is just the absence of an error.
     mutating func passiveFailure() -> Transition {
         guard isUp else { return .none }
-        consecutiveSuccesses = 0
-        consecutiveFailures += 1
-        return consecutiveFailures >= fall ? setUp(false) : .none
+        consecutivePassiveFailures += 1
+        return consecutivePassiveFailures >= fall ? setUp(false) : .none
     }
 
+    /// Clears live traffic's errors only: a failing active check still counts toward `fall`.
     mutating func passiveSuccess() {
-        if isUp { consecutiveFailures = 0 }
+        if isUp { consecutivePassiveFailures = 0 }
     }
 
     private mutating func setUp(_ up: Bool) -> Transition {
         guard up != isUp else { return .none }
         isUp = up
-        if up { consecutiveFailures = 0 } else { consecutiveSuccesses = 0 }
+        if up {
+            consecutiveFailures = 0
+            consecutivePassiveFailures = 0
+        } else {
+            consecutiveSuccesses = 0
+        }
         return up ? .wentUp : .wentDown
     }
 }

@@ -177,7 +177,7 @@ public final class Proxy {
         let transition = backend.health.passiveFailure()
         healthChanged(
             backend, transition,
-            reason: "live traffic: \(detail), \(backend.health.consecutiveFailures) failures in a row")
+            reason: "live traffic: \(detail), \(backend.health.consecutivePassiveFailures) failures in a row")
     }
 
     /// The one place a backend's health change is acted on and logged: a line per change, with its reason and

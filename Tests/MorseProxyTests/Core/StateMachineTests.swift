@@ -34,6 +34,16 @@ final class StateMachineTests: XCTestCase {
         XCTAssertEqual(machine.passiveFailure(), .none)
     }
 
+    /// A backend whose checks fail (its /readyz says 503 while it drains or lost its database) but whose live
+    /// requests still succeed must leave rotation after `fall` checks: the successes must not reset the checks.
+    func testLiveSuccessesDoNotHideFailingChecks() {
+        var machine = HealthMachine(rise: 2, fall: 2, initiallyUp: true)
+        _ = machine.checkSucceeded()
+        XCTAssertEqual(machine.checkFailed(), .none)
+        machine.passiveSuccess()
+        XCTAssertEqual(machine.checkFailed(), .wentDown, "two failed checks in a row, whatever traffic did between")
+    }
+
     func testRetryPolicy() {
         let policy = RetryPolicy(retries: 2)
         XCTAssertTrue(
