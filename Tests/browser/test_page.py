@@ -21,7 +21,8 @@ WAIT = 15  # seconds, for anything the page does
 def wait(driver, condition, what: str, timeout: float = WAIT):
     # A form post replaces the page: elements found just before may be gone.
     return WebDriverWait(
-        driver, timeout, poll_frequency=0.05, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+        driver, timeout, poll_frequency=0.05,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
     ).until(
         lambda d: condition(d), message=f"timed out waiting for {what}")
 
@@ -163,7 +164,8 @@ def test_page_with_javascript(cluster, browser):
         "  ? bars.map((b) => [Number(b.dataset.start), Number(b.dataset.end)]) : null;"), "the tape's timing")
     reference = expected_elements(HELLO_MORSE, 25, 15)
     assert len(placed) == len(reference)
-    assert all(abs(p - r) < 0.06 for bar, element in zip(placed, reference) for p, r in zip(bar, element)), (
+    assert all(abs(p - r) < 0.06 for bar, element in zip(placed, reference, strict=True)
+               for p, r in zip(bar, element, strict=True)), (
         placed[-3:], reference[-3:])
     # The length shown is the WAV's own, to a tenth of a second.
     shown = text_of(d, "time")

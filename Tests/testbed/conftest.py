@@ -298,7 +298,8 @@ def read_back_messages(testbed: Testbed, messages: list[dict], threads: int = 8)
                 return f"{message['id']}: HTTP {response.status}: {body[:200]!r}"
             data = json.loads(body)
             if data.get("text") != message["text"] or data.get("morse") != message["morse"]:
-                return f"{message['id']}: stored {data.get('text')!r}/{data.get('morse')!r}, written {message['text']!r}"
+                return (f"{message['id']}: stored {data.get('text')!r}/{data.get('morse')!r}, "
+                        f"written {message['text']!r}")
             return None
         return None
 

@@ -7,15 +7,26 @@
 3. Negative control: with the proxy's retries at 0 and a worker killed with SIGKILL instead of drained, the same
    load generator counts failures (> 0). The proxy's configuration is restored afterwards.
 4. Issue 15, item 4: site.yml with a changed worker setting, under the same load at a steady SITE_RATE: the workers
-   restart one at a time behind a drain (tasks/rolling/host.yml through the role), 0 failed requests; the setting is then put back
-   the same way (site.yml --limit workers, without load).
+   restart one at a time behind a drain (tasks/rolling/host.yml through the role), 0 failed requests; the setting is
+   then put back the same way (site.yml --limit workers, without load).
 """
 
 import json
 import time
 
-from conftest import (ARTIFACTS, TIMINGS, LoadRun, log, main_pid, next_worker, playbook, proxy_status,
-                      read_back_messages, wait_backends_up, worker_versions_through_proxy)
+from conftest import (
+    ARTIFACTS,
+    TIMINGS,
+    LoadRun,
+    log,
+    main_pid,
+    next_worker,
+    playbook,
+    proxy_status,
+    read_back_messages,
+    wait_backends_up,
+    worker_versions_through_proxy,
+)
 
 LOAD_SECONDS = 30       # at least this long under load
 CONCURRENCY = 8         # connections
@@ -209,7 +220,7 @@ def rolled_in_turn(outcome, workers) -> list[str]:
         if task in ("Drain the host at the proxies", "Restart the service", "Enable the host at the proxies"):
             steps.append((task, host.split(" ")[0]))
     sequence = [f"{task} ({host})" for task, host in steps]
-    for first, second in zip(workers, workers[1:]):
+    for first, second in zip(workers, workers[1:], strict=False):
         enabled = [i for i, (task, host) in enumerate(steps) if task.startswith("Enable") and host == first]
         drained = [i for i, (task, host) in enumerate(steps) if task.startswith("Drain") and host == second]
         assert enabled and drained, f"no drain of {second} or no enable of {first} in the output: {sequence}"
