@@ -1,4 +1,4 @@
-public import MorseCode
+package import MorseCode
 import NIOConcurrencyHelpers
 
 /// The rows of each alphabet that requests have needed so far, kept in process.
@@ -12,10 +12,10 @@ import NIOConcurrencyHelpers
 /// counter moved is dropped whole. A change so reaches every worker in about a second (the bound asked is 5 s),
 /// and a request that finds everything cached runs no query at all. A fetch that raced with a drop is not merged
 /// (the generation check), so stale rows cannot come back.
-public final class AlphabetCache: Sendable {
+package final class AlphabetCache: Sendable {
     /// Bounds what one alphabet may remember as absent, so text in a foreign script cannot grow the cache
     /// without limit; past it, absent symbols are fetched again (and still cost one query per request).
-    public let maximumAbsent: Int
+    package let maximumAbsent: Int
 
     struct Table {
         var version: Int64
@@ -42,7 +42,7 @@ public final class AlphabetCache: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    public init(maximumAbsent: Int = 4096) {
+    package init(maximumAbsent: Int = 4096) {
         self.maximumAbsent = maximumAbsent
     }
 
@@ -52,7 +52,7 @@ public final class AlphabetCache: Sendable {
     /// with no query and no per-request build (an encoder's byte table costs more than encoding 40 characters).
     /// When it fails, the caller takes the exact path. Built at most once per change of the cached rows; nil when
     /// the alphabet is unknown or not loaded.
-    public func encoder(alphabet name: String) -> MorseEncoder? {
+    package func encoder(alphabet name: String) -> MorseEncoder? {
         coder(alphabet: name, \.encoder) {
             // Sorted for a stable result.
             $0.symbols.values.compactMap { $0 }.sorted { $0.symbol < $1.symbol }
@@ -63,7 +63,7 @@ public final class AlphabetCache: Sendable {
 
     /// The decoding twin of ``encoder(alphabet:)``; only rows fetched by code count, a code's own rows keep the
     /// table's order, which the decoding policy reads.
-    public func decoder(alphabet name: String) -> MorseDecoder? {
+    package func decoder(alphabet name: String) -> MorseDecoder? {
         coder(alphabet: name, \.decoder) {
             $0.codes.sorted { $0.key < $1.key }.flatMap(\.value)
         } build: {
@@ -96,28 +96,28 @@ public final class AlphabetCache: Sendable {
     }
 
     /// What the cache holds for a request, and what it lacks.
-    public struct Lookup<Key: Hashable & Sendable>: Sendable {
+    package struct Lookup<Key: Hashable & Sendable>: Sendable {
         /// The rows found, in no particular order.
-        public var entries: [AlphabetEntry]
+        package var entries: [AlphabetEntry]
         /// Keys to fetch: neither present nor known absent.
-        public var missing: [Key]
+        package var missing: [Key]
         /// Which state of the alphabet the lookup saw; hand it back with the fetched rows.
-        public var generation: UInt64
+        package var generation: UInt64
     }
 
-    public enum Failure: Error, Equatable {
+    package enum Failure: Error, Equatable {
         /// The database has no alphabet of that name (as of the last version read).
         case unknownAlphabet(String)
         /// The versions were never read: the database has not answered since the start.
         case notLoaded
     }
 
-    public var isLoaded: Bool { state.withLockedValue { $0.loaded } }
+    package var isLoaded: Bool { state.withLockedValue { $0.loaded } }
 
-    public var alphabetNames: [String] { state.withLockedValue { $0.tables.keys.sorted() } }
+    package var alphabetNames: [String] { state.withLockedValue { $0.tables.keys.sorted() } }
 
     /// Rows for `symbols` (as ``MorseEncoder/symbols(in:)`` gives them).
-    public func lookup(alphabet: String, symbols: Set<String>) throws(Failure) -> Lookup<String> {
+    package func lookup(alphabet: String, symbols: Set<String>) throws(Failure) -> Lookup<String> {
         try state.withLockedValue { state -> Result<Lookup<String>, Failure> in
             guard case .success(let table) = Self.table(alphabet, in: state) else {
                 return .failure(Self.failure(alphabet, in: state))
@@ -137,7 +137,7 @@ public final class AlphabetCache: Sendable {
     }
 
     /// Every row of each code in `codes` (as ``MorseDecoder/codes(in:)`` gives them).
-    public func lookup(alphabet: String, codes: Set<String>) throws(Failure) -> Lookup<String> {
+    package func lookup(alphabet: String, codes: Set<String>) throws(Failure) -> Lookup<String> {
         try state.withLockedValue { state -> Result<Lookup<String>, Failure> in
             guard case .success(let table) = Self.table(alphabet, in: state) else {
                 return .failure(Self.failure(alphabet, in: state))
@@ -162,18 +162,18 @@ public final class AlphabetCache: Sendable {
     }
 
     /// A fetch's answer, to remember.
-    public struct Fetched: Sendable {
-        public enum Keys: Sendable {
+    package struct Fetched: Sendable {
+        package enum Keys: Sendable {
             case symbols([String])
             case codes([String])
         }
-        public var alphabet: String
-        public var generation: UInt64
+        package var alphabet: String
+        package var generation: UInt64
         /// What was asked: keys without a row in `entries` are remembered as absent.
-        public var keys: Keys
-        public var entries: [AlphabetEntry]
+        package var keys: Keys
+        package var entries: [AlphabetEntry]
 
-        public init(alphabet: String, generation: UInt64, keys: Keys, entries: [AlphabetEntry]) {
+        package init(alphabet: String, generation: UInt64, keys: Keys, entries: [AlphabetEntry]) {
             self.alphabet = alphabet
             self.generation = generation
             self.keys = keys
@@ -181,7 +181,7 @@ public final class AlphabetCache: Sendable {
         }
     }
 
-    public func merge(_ fetched: Fetched) {
+    package func merge(_ fetched: Fetched) {
         state.withLockedValue { state in
             // Dropped (or replaced) since the lookup: these rows may be stale, the next request fetches again.
             guard var table = state.tables[fetched.alphabet], table.generation == fetched.generation else { return }
@@ -216,7 +216,7 @@ public final class AlphabetCache: Sendable {
     /// Takes the counters read from the database: alphabets whose counter moved are dropped, new ones added,
     /// vanished ones removed. Returns the names of the alphabets dropped or removed.
     @discardableResult
-    public func apply(versions: [String: Int64]) -> [String] {
+    package func apply(versions: [String: Int64]) -> [String] {
         state.withLockedValue { state in
             var changed: [String] = []
             for (name, version) in versions where state.tables[name]?.version != version {

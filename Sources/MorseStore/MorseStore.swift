@@ -1,11 +1,11 @@
-public import Logging
-public import MorseCode
+package import Logging
+package import MorseCode
 
 /// Where a worker keeps its shared state: the alphabets and the messages.
 ///
 /// Two implementations, one per database (``SQLiteStore``, ``PostgresStore``). Every method is one statement
 /// unless it says otherwise, so that ``queryCount`` measures what a request costs the database.
-public protocol MorseStore: Sendable {
+package protocol MorseStore: Sendable {
     /// `sqlite` or `postgres`, for logs and `/healthz`.
     var kind: String { get }
 
@@ -43,19 +43,19 @@ public protocol MorseStore: Sendable {
 
 extension MorseStore {
     /// Stores a message with no idempotency key.
-    public func insert(_ message: StoredMessage) async throws {
+    package func insert(_ message: StoredMessage) async throws {
         _ = try await insert(message, idempotencyKey: nil)
     }
 }
 
 /// One alphabet as `GET /api/v1/alphabets` lists it.
-public struct AlphabetSummary: Sendable, Equatable, Codable {
-    public var name: String
-    public var description: String
-    public var entries: Int
-    public var version: Int64
+package struct AlphabetSummary: Sendable, Equatable, Codable {
+    package var name: String
+    package var description: String
+    package var entries: Int
+    package var version: Int64
 
-    public init(name: String, description: String, entries: Int, version: Int64) {
+    package init(name: String, description: String, entries: Int, version: Int64) {
         self.name = name
         self.description = description
         self.entries = entries
@@ -64,15 +64,15 @@ public struct AlphabetSummary: Sendable, Equatable, Codable {
 }
 
 /// A message people share by link: the text, its Morse, and when it was stored.
-public struct StoredMessage: Sendable, Equatable, Codable {
-    public var id: String
-    public var text: String
-    public var morse: String
-    public var alphabet: String
+package struct StoredMessage: Sendable, Equatable, Codable {
+    package var id: String
+    package var text: String
+    package var morse: String
+    package var alphabet: String
     /// Milliseconds since 1970.
-    public var createdAt: Int64
+    package var createdAt: Int64
 
-    public init(id: String, text: String, morse: String, alphabet: String, createdAt: Int64) {
+    package init(id: String, text: String, morse: String, alphabet: String, createdAt: Int64) {
         self.id = id
         self.text = text
         self.morse = morse
@@ -84,14 +84,14 @@ public struct StoredMessage: Sendable, Equatable, Codable {
 /// The database could not do what was asked: down, locked, out of space or too slow.
 ///
 /// The description never holds the connection string, so it is safe to log and to show.
-public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
-    public var operation: String
-    public var reason: String
+package struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    package var operation: String
+    package var reason: String
 
-    public init(operation: String, reason: String) {
+    package init(operation: String, reason: String) {
         self.operation = operation
         self.reason = reason
     }
 
-    public var description: String { "database unavailable during \(operation): \(reason)" }
+    package var description: String { "database unavailable during \(operation): \(reason)" }
 }

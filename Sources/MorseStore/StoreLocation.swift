@@ -3,14 +3,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(PostgresAddress)
 
+    /// Public as the payload of a public case; what it holds only the package reads.
     public struct PostgresAddress: Sendable, Equatable {
-        public var host: String
-        public var port: Int
-        public var username: String
-        public var password: String?
-        public var database: String
+        package var host: String
+        package var port: Int
+        package var username: String
+        package var password: String?
+        package var database: String
 
-        public init(host: String, port: Int = 5432, username: String, password: String?, database: String) {
+        package init(host: String, port: Int = 5432, username: String, password: String?, database: String) {
             self.host = host
             self.port = port
             self.username = username

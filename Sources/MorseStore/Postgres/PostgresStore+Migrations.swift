@@ -1,10 +1,10 @@
-public import Logging
+package import Logging
 import PostgresNIO
 
 extension PostgresStore {
     /// Runs the missing migrations in one transaction, under an advisory lock so that workers starting together
     /// apply each step once: the second waits, then finds the steps in the ledger.
-    public func migrate(logger: Logger) async throws {
+    package func migrate(logger: Logger) async throws {
         counter.increment()
         let client = client
         try await withStoreDeadline("migration", timeout: .seconds(30)) {

@@ -1,21 +1,21 @@
-public import Logging
-public import MorseCode
+package import Logging
+package import MorseCode
 import PostgresNIO
 
 /// The shared store for a cluster: PostgreSQL through postgres-nio's pooled ``PostgresClient``.
 ///
 /// The pool runs in ``run()``, which the worker starts as a service of its service group; statements wait for a
 /// connection from it, within the store's deadline.
-public final class PostgresStore: MorseStore {
-    public let kind = "postgres"
+package final class PostgresStore: MorseStore {
+    package let kind = "postgres"
     let client: PostgresClient
     let timeout: Duration
     let logger: Logger
     let counter = QueryCounter()
 
-    public var queryCount: Int { counter.value }
+    package var queryCount: Int { counter.value }
 
-    public init(
+    package init(
         address: StoreLocation.PostgresAddress,
         maximumConnections: Int = 20,
         timeout: Duration = .seconds(3),
@@ -32,11 +32,11 @@ public final class PostgresStore: MorseStore {
         self.logger = logger
     }
 
-    public func run() async {
+    package func run() async {
         await client.run()
     }
 
-    public func close() async {
+    package func close() async {
         // The pool closes when the task running ``run()`` ends.
     }
 
@@ -68,11 +68,11 @@ public final class PostgresStore: MorseStore {
         return entries
     }
 
-    public func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
+    package func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
         try await entries(alphabet: alphabet, where: "symbol", in: symbols)
     }
 
-    public func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
+    package func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
         try await entries(alphabet: alphabet, where: "code", in: codes)
     }
 
@@ -88,7 +88,7 @@ public final class PostgresStore: MorseStore {
             rows: Self.entries)
     }
 
-    public func alphabetVersions() async throws -> [String: Int64] {
+    package func alphabetVersions() async throws -> [String: Int64] {
         let pairs = try await query("alphabet versions", "SELECT name, version FROM alphabets") { sequence in
             var pairs: [(String, Int64)] = []
             for try await pair in sequence.decode((String, Int64).self) { pairs.append(pair) }
@@ -97,7 +97,7 @@ public final class PostgresStore: MorseStore {
         return Dictionary(pairs, uniquingKeysWith: { first, _ in first })
     }
 
-    public func alphabets() async throws -> [AlphabetSummary] {
+    package func alphabets() async throws -> [AlphabetSummary] {
         try await query(
             "alphabet list",
             """
@@ -115,7 +115,7 @@ public final class PostgresStore: MorseStore {
         }
     }
 
-    public func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
+    package func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
         // The no-op update on a key conflict makes RETURNING give the first write's row, in one statement.
         let rows = try await query(
             "message write",
@@ -142,7 +142,7 @@ public final class PostgresStore: MorseStore {
         return stored
     }
 
-    public func message(id: String) async throws -> StoredMessage? {
+    package func message(id: String) async throws -> StoredMessage? {
         try await query(
             "message read", "SELECT id, text, morse, alphabet, created_at FROM messages WHERE id = \(id)"
         ) { sequence in

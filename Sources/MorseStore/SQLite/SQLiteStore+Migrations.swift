@@ -1,10 +1,10 @@
-public import Logging
+package import Logging
 import SQLiteNIO
 
 extension SQLiteStore {
     /// Runs the missing migrations in one `BEGIN IMMEDIATE` transaction: it takes the write lock first, so two
     /// workers starting together apply each step once, the second seeing the first one's ledger.
-    public func migrate(logger: Logger) async throws {
+    package func migrate(logger: Logger) async throws {
         _ = try await query("migration", on: writer, Migration.ledger(.sqlite).sql)
         _ = try await query("migration", on: writer, "BEGIN IMMEDIATE")
         do {

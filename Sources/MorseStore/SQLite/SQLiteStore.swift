@@ -1,6 +1,6 @@
 import Foundation
-public import Logging
-public import MorseCode
+package import Logging
+package import MorseCode
 import SQLiteNIO
 
 /// The embedded store: one SQLite file, shared by every worker process on the machine.
@@ -8,14 +8,14 @@ import SQLiteNIO
 /// WAL mode lets readers run while a writer writes, and the busy timeout makes a second process wait for the
 /// write lock instead of failing at once. Reads and writes use separate connections so that a write waiting for a
 /// lock never holds up an alphabet lookup.
-public final class SQLiteStore: MorseStore {
-    public let kind = "sqlite"
+package final class SQLiteStore: MorseStore {
+    package let kind = "sqlite"
     let reader: SQLiteConnection
     let writer: SQLiteConnection
     let timeout: Duration
     let counter = QueryCounter()
 
-    public var queryCount: Int { counter.value }
+    package var queryCount: Int { counter.value }
 
     init(reader: SQLiteConnection, writer: SQLiteConnection, timeout: Duration) {
         self.reader = reader
@@ -28,7 +28,7 @@ public final class SQLiteStore: MorseStore {
     /// - Parameters:
     ///   - busyTimeout: how long a statement waits for another process's lock before failing.
     ///   - timeout: the deadline of every operation; longer than `busyTimeout`.
-    public static func open(
+    package static func open(
         path: String,
         busyTimeout: Duration = .seconds(2),
         timeout: Duration = .seconds(3),
@@ -52,12 +52,12 @@ public final class SQLiteStore: MorseStore {
         return SQLiteStore(reader: connections[0], writer: connections[1], timeout: timeout)
     }
 
-    public func run() async {
+    package func run() async {
         // Nothing runs in the background: wait for the end of the service.
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
-    public func close() async {
+    package func close() async {
         try? await reader.close()
         try? await writer.close()
     }
@@ -80,11 +80,11 @@ public final class SQLiteStore: MorseStore {
         }
     }
 
-    public func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
+    package func entries(alphabet: String, symbols: [String]) async throws -> [AlphabetEntry] {
         try await entries(alphabet: alphabet, where: "symbol", in: symbols)
     }
 
-    public func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
+    package func entries(alphabet: String, codes: [String]) async throws -> [AlphabetEntry] {
         try await entries(alphabet: alphabet, where: "code", in: codes)
     }
 
@@ -110,7 +110,7 @@ public final class SQLiteStore: MorseStore {
             decodesByDefault: row.column("decodes_by_default")?.bool ?? true)
     }
 
-    public func alphabetVersions() async throws -> [String: Int64] {
+    package func alphabetVersions() async throws -> [String: Int64] {
         let rows = try await query("alphabet versions", on: reader, "SELECT name, version FROM alphabets")
         var versions: [String: Int64] = [:]
         for row in rows {
@@ -119,7 +119,7 @@ public final class SQLiteStore: MorseStore {
         return versions
     }
 
-    public func alphabets() async throws -> [AlphabetSummary] {
+    package func alphabets() async throws -> [AlphabetSummary] {
         let rows = try await query(
             "alphabet list", on: reader,
             """
@@ -135,7 +135,7 @@ public final class SQLiteStore: MorseStore {
         }
     }
 
-    public func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
+    package func insert(_ message: StoredMessage, idempotencyKey: String?) async throws -> StoredMessage {
         // The no-op update on a key conflict makes RETURNING give the first write's row, in one statement.
         let rows = try await query(
             "message write", on: writer,
@@ -154,7 +154,7 @@ public final class SQLiteStore: MorseStore {
         return stored
     }
 
-    public func message(id: String) async throws -> StoredMessage? {
+    package func message(id: String) async throws -> StoredMessage? {
         let rows = try await query(
             "message read", on: reader,
             "SELECT id, text, morse, alphabet, created_at FROM messages WHERE id = ?", [.text(id)])
