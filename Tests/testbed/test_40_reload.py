@@ -12,7 +12,8 @@ def test_invalid_config_is_refused_and_the_proxy_keeps_running(testbed):
     config_before = testbed.ssh(testbed.proxy, "sudo sha256sum /etc/morse/proxy.conf").stdout
     outcome = playbook("site.yml", "--limit", "proxy", "--extra-vars", json.dumps({"morse_proxy_retries": 99}))
     assert outcome.rc != 0, "an invalid proxy config was accepted"
-    assert "failed to validate" in outcome.output and "retries must be" in outcome.output, outcome.output[-3000:]
+    assert "failed to validate" in outcome.output, outcome.output[-3000:]
+    assert "retries: must be an integer in 0...10, got '99'" in outcome.output, outcome.output[-3000:]
     log("an invalid config (retries 99) was refused by morse-proxy --check-config")
     assert testbed.ssh(testbed.proxy, "sudo sha256sum /etc/morse/proxy.conf").stdout == config_before
     assert main_pid(testbed, testbed.proxy, "morse-proxy") == pid_before
