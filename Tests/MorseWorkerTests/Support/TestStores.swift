@@ -39,7 +39,9 @@ struct TestDatabase: Sendable {
     }
 
     /// A new store on this database (each with its own connections, as another worker would have).
-    func openStore(timeout: Duration = .seconds(2), busyTimeout: Duration = .seconds(1)) async throws -> any MorseStore
+    // Generous: migrations run concurrently from two stores in some tests, and under ASan on two shared cores a
+    // second per lock was seen to be too little.
+    func openStore(timeout: Duration = .seconds(5), busyTimeout: Duration = .seconds(4)) async throws -> any MorseStore
     {
         switch location {
         case .sqlite(let path):
