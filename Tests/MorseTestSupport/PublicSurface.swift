@@ -103,8 +103,9 @@ public enum PublicSurface {
                 inComment = true
                 continue
             }
-            if text.components(separatedBy: "\"\"\"").count % 2 == 0 { inString = true }
+            // A comment first: one that mentions `"""` opens no string.
             if text.isEmpty || text.hasPrefix("//") { continue }
+            if text.components(separatedBy: "\"\"\"").count % 2 == 0 { inString = true }
             guard let declaration = parse(text) else { continue }
             let indent = line.prefix { $0 == " " }.count
             while let last = scopes.last, last.indent >= indent { scopes.removeLast() }

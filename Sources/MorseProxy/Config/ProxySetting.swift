@@ -21,7 +21,7 @@ public struct ProxySetting: Sendable {
     let doc: String
     public let reload: Reload
     /// Repeatable (`backend`): each directive adds an element, and when flags give any they replace the file's.
-    public let isList: Bool
+    let isList: Bool
     /// The key may stand alone in the file (`admin-token` with no value: no token).
     let allowsEmptyValue: Bool
     let apply: @Sendable (inout ProxyConfig, String) throws(ConfigError) -> Void
@@ -40,7 +40,8 @@ public struct ProxySetting: Sendable {
         all.first { $0.key == key }
     }
 
-    /// A single value stored at `path`.
+    /// The setting stored at `path`, its text read and written as `value` says: a directive replaces the value,
+    /// or, for a list (`.list(.backend)`), adds an element to it.
     init<Value>(
         _ key: String, _ path: any WritableKeyPath<ProxyConfig, Value> & Sendable, _ value: SettingValue<Value>,
         help: String, doc: String? = nil, reload: Reload = .applies
@@ -51,36 +52,33 @@ public struct ProxySetting: Sendable {
         self.help = help
         self.doc = doc ?? Self.docLine(help)
         self.reload = reload
-        self.isList = false
+        self.isList = value.isList
         self.allowsEmptyValue = value.allowsEmpty
-        self.apply = { config, text throws(ConfigError) in config[keyPath: path] = try value.parse(text) }
-        self.render = { value.format($0[keyPath: path]) }
-        self.carry = { config, source in config[keyPath: path] = source[keyPath: path] }
-    }
-
-    /// A list stored at `path`: each directive appends one element.
-    init<Element>(
-        list key: String, _ path: any WritableKeyPath<ProxyConfig, [Element]> & Sendable,
-        _ element: SettingValue<Element>,
-        help: String, doc: String? = nil, reload: Reload = .applies
-    ) {
-        self.key = key
-        self.path = path
-        self.placeholder = element.placeholder
-        self.help = help
-        self.doc = doc ?? Self.docLine(help)
-        self.reload = reload
-        self.isList = true
-        self.allowsEmptyValue = false
-        self.apply = { config, text throws(ConfigError) in config[keyPath: path].append(try element.parse(text)) }
-        self.render = { config in
-            let items = config[keyPath: path].compactMap(element.format)
-            return items.isEmpty ? nil : items.joined(separator: ", ")
+        self.apply = { config, text throws(ConfigError) in
+            config[keyPath: path] = value.merge(config[keyPath: path], try value.parse(text))
         }
+        self.render = { value.format($0[keyPath: path]) }
         self.carry = { config, source in config[keyPath: path] = source[keyPath: path] }
     }
 
     private static func docLine(_ help: String) -> String {
         String(help.prefix(1).lowercased() + help.dropFirst().dropLast(help.hasSuffix(".") ? 1 : 0))
+    }
+}
+
+extension ProxyConfig {
+    /// This configuration as a reload applies it over `running`: a setting that needs a restart keeps its running
+    /// value, and a message says so for each one that changed.
+    func reloaded(over running: ProxyConfig) -> (config: ProxyConfig, ignored: [String]) {
+        var kept = self
+        var ignored: [String] = []
+        for setting in ProxySetting.all where setting.reload == .needsRestart {
+            let current = setting.render(running) ?? "none"
+            let wanted = setting.render(self) ?? "none"
+            guard wanted != current else { continue }
+            ignored.append("\(setting.key) change to \(wanted) needs a restart; keeping \(current)")
+            setting.carry(&kept, running)
+        }
+        return (kept, ignored)
     }
 }

@@ -17,7 +17,7 @@ extension ProxySetting {
             help: "Bearer token the admin API requires (Authorization: Bearer …).",
             doc: "bearer token the admin API requires (`Authorization: Bearer <token>`)"),
         ProxySetting(
-            list: "backend", \.backends, .backend,
+            "backend", \.backends, .list(.backend),
             help: "A backend, repeatable, in rotation order; when given, replaces the file's backend list.",
             doc: "`NAME HOST:PORT` (flag: `NAME=HOST:PORT`), repeatable, order = rotation order. Names: letters, "
                 + "digits, `-_.`"),
@@ -35,7 +35,9 @@ extension ProxySetting {
             "rise", \.rise, .integer(1...100), help: "Consecutive passed checks that bring a down backend up."),
         ProxySetting(
             "fall", \.fall, .integer(1...100),
-            help: "Consecutive failed checks or passive errors that take an up backend down."),
+            help: "Consecutive failed checks, or consecutive errors of live traffic, that take an up backend down.",
+            doc: "consecutive failed checks, or consecutive errors of live traffic (counted apart), that take an up "
+                + "backend down"),
         ProxySetting(
             "initial-state", \.initialState, .choice,
             help: "State before a backend's first check answered (the listener waits for the first checks).",

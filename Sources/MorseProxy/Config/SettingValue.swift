@@ -7,6 +7,30 @@ struct SettingValue<Value>: Sendable {
     /// Nil for "unset".
     let format: @Sendable (Value) -> String?
     var allowsEmpty = false
+    /// A list's: adds a directive's value to those before it. Nil for any other value, which a directive replaces.
+    var accumulate: (@Sendable (_ before: Value, _ added: Value) -> Value)?
+
+    /// Repeatable (`backend`).
+    var isList: Bool { accumulate != nil }
+
+    /// The value a directive leaves, given the one before it.
+    func merge(_ before: Value, _ parsed: Value) -> Value {
+        accumulate.map { $0(before, parsed) } ?? parsed
+    }
+}
+
+extension SettingValue {
+    /// Repeatable: each directive adds one element; written back comma-separated, nil when empty.
+    static func list<Element>(_ element: SettingValue<Element>) -> Self where Value == [Element] {
+        Self(placeholder: element.placeholder) { text throws(ConfigError) in
+            [try element.parse(text)]
+        } format: { elements in
+            let texts = elements.compactMap(element.format)
+            return texts.isEmpty ? nil : texts.joined(separator: ", ")
+        } accumulate: {
+            $0 + $1
+        }
+    }
 }
 
 extension SettingValue where Value == Int {

@@ -47,8 +47,9 @@ struct HealthMachine: Sendable, Equatable {
         return consecutiveFailures >= fall ? setUp(false) : .none
     }
 
-    /// A connect failure, reset or timeout seen by live traffic counts like a failed check, but only active
-    /// checks bring a backend back: a passive success is just the absence of an error.
+    /// A connect failure, reset or timeout seen by live traffic: `fall` of them in a row take the backend down,
+    /// as `fall` failed checks do (the two are counted apart), but only active checks bring a backend back: a
+    /// passive success is just the absence of an error.
     mutating func passiveFailure() -> Transition {
         guard isUp else { return .none }
         consecutivePassiveFailures += 1

@@ -11,7 +11,7 @@ final class Backend {
     let id: Int
     var health: HealthMachine
     /// When `health` last changed between up and down (coarse monotonic ms), for the log line of the next change.
-    var healthSinceMs = Clock.coarseMilliseconds()
+    var healthSinceMs: Int64
     var adminState: AdminState = .enabled
     /// Removed by a reload: takes no new requests, goes away when its in-flight ones are done.
     var removed = false
@@ -26,12 +26,13 @@ final class Backend {
     /// Bumped when the address changes so pooled connections to the old address are not reused.
     var generation = 0
 
-    init(spec: BackendSpec, id: Int, health: HealthMachine) {
+    init(spec: BackendSpec, id: Int, health: HealthMachine, since: Int64) {
         name = spec.name
         address = spec.address
         (sockaddr, sockaddrLength) = Sockets.address(spec.address)!
         self.id = id
         self.health = health
+        healthSinceMs = since
         idle.reserveCapacity(64)
     }
 

@@ -13,12 +13,13 @@ extension Proxy {
         // A daemon must not depend on the signal state it was started with: a supervisor that spawns from a
         // thread blocking every signal (Foundation's Process from a Dispatch queue does) would leave these
         // handlers never called. libevent's sigaction replaces an inherited SIG_IGN; the mask needs this.
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        for number in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&handled, number) }
-        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+        let handled = [SIGHUP, SIGTERM, SIGINT]
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for number in handled { sigaddset(&mask, number) }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
         let box = Unmanaged.passRetained(SignalBox(proxy: self)).toOpaque()
-        for number in [SIGHUP, SIGTERM, SIGINT] {
+        for number in handled {
             let event = event_new(base, number, Int16(EV_SIGNAL | EV_PERSIST), signalCallback, box)!
             event_add(event, nil)
             timers.append(event)
@@ -51,15 +52,9 @@ extension Proxy {
     /// Applies a new configuration without touching connections: backends are matched by name so their
     /// pools, counters, health and operator state (drain, maint) carry over.
     func apply(_ fresh: ProxyConfig) {
-        var kept = fresh
-        for setting in ProxySetting.all where setting.reload == .needsRestart {
-            let running = setting.render(config) ?? "none"
-            let wanted = setting.render(fresh) ?? "none"
-            guard wanted != running else { continue }
-            logger.warning("\(setting.key) change to \(wanted) needs a restart; keeping \(running)")
-            setting.carry(&kept, config)
-        }
-        let healthChanged =
+        let (kept, ignored) = fresh.reloaded(over: config)
+        for message in ignored { logger.warning("\(message)") }
+        let checksChanged =
             fresh.healthIntervalMs != config.healthIntervalMs || fresh.healthTimeoutMs != config.healthTimeoutMs
             || fresh.healthPath != config.healthPath || fresh.rise != config.rise || fresh.fall != config.fall
         config = kept
@@ -91,7 +86,7 @@ extension Proxy {
             logger.notice("backend \(old.name) removed (\(old.inFlight) in flight finish first)")
         }
         backends = next
-        if healthChanged {
+        if checksChanged {
             for backend in backends {
                 backend.health = HealthMachine(rise: config.rise, fall: config.fall, initiallyUp: backend.health.isUp)
                 backend.probe?.stop()

@@ -151,7 +151,7 @@ public final class Proxy {
         let checksOn = config.healthIntervalMs > 0
         let machine = HealthMachine(
             rise: config.rise, fall: config.fall, initiallyUp: !checksOn || config.initialState == .up)
-        let backend = Backend(spec: spec, id: nextBackendID, health: machine)
+        let backend = Backend(spec: spec, id: nextBackendID, health: machine, since: now)
         nextBackendID += 1
         backends.append(backend)
         return backend
@@ -181,21 +181,19 @@ public final class Proxy {
     }
 
     /// The one place a backend's health change is acted on and logged: a line per change, with its reason and
-    /// how long the backend was in the state it leaves (as HAProxy does), never a line per failed check. A first
-    /// check's verdict at startup is in the "first health checks done" line instead.
+    /// how long the backend was in the state it leaves (as HAProxy does), never a line per failed check. Changes
+    /// before the listener opens are first checks' verdicts: the "first health checks done" line lists them.
     func healthChanged(
-        _ backend: Backend, _ transition: HealthMachine.Transition, reason: String, firstCheck: Bool = false
+        _ backend: Backend, _ transition: HealthMachine.Transition, reason: @autoclosure () -> String
     ) {
         guard transition != .none else { return }
         if transition == .wentDown { closeIdle(of: backend) }
-        let nowMs = Clock.coarseMilliseconds()
-        let tenths = (nowMs - backend.healthSinceMs) / 100
-        backend.healthSinceMs = nowMs
-        if firstCheck && acceptGate == .waitingForFirstChecks { return }
-        let state = transition == .wentUp ? "up" : "down"
-        let was =
-            firstCheck ? "" : "; it was \(transition == .wentUp ? "down" : "up") for \(tenths / 10).\(tenths % 10) s"
-        let line: Logger.Message = "backend \(backend.name) is \(state) (\(reason))\(was)"
+        let tenths = (now - backend.healthSinceMs) / 100
+        backend.healthSinceMs = now
+        if acceptGate == .waitingForFirstChecks { return }
+        let (state, was) = transition == .wentUp ? ("up", "down") : ("down", "up")
+        let line: Logger.Message =
+            "backend \(backend.name) is \(state) (\(reason())); it was \(was) for \(tenths / 10).\(tenths % 10) s"
         if transition == .wentUp { logger.notice(line) } else { logger.warning(line) }
     }
 

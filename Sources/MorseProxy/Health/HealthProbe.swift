@@ -142,8 +142,7 @@ final class HealthProbe {
         let inARow = streak > 1 ? ", \(streak) in a row" : ""
         proxy.healthChanged(
             backend, transition,
-            reason: "\(firstCheck ? "first " : "")check \(ok ? "passed" : "failed"): \(detail)\(inARow)",
-            firstCheck: firstCheck)
+            reason: "\(firstCheck ? "first " : "")check \(ok ? "passed" : "failed"): \(detail)\(inARow)")
         if let first = onFirstResult {
             onFirstResult = nil
             first()

@@ -52,6 +52,9 @@ final class PublicSurfaceScannerTests: XCTestCase {
             public protocol Shape {
                 var sides: Int { get }
             }
+
+            /// Written with `"""`, which opens no string in a comment.
+            public func afterAComment() {}
             """#
         XCTAssertEqual(
             PublicSurface.scan(source),
@@ -67,6 +70,7 @@ final class PublicSurfaceScannerTests: XCTestCase {
                 "Box: func implicitlyPublic()",
                 "public protocol Shape",
                 "Shape: var sides: Int",
+                "public func afterAComment()",
             ])
     }
 }

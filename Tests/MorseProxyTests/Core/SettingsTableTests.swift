@@ -38,6 +38,27 @@ final class SettingsTableTests: XCTestCase {
         XCTAssertEqual(ProxySetting.all.filter { $0.reload == .needsRestart }.map(\.key), ["listen", "admin"])
     }
 
+    /// A reload applies every changed setting but those that need a restart, which keep their running value.
+    func testAReloadKeepsWhatNeedsARestartAndAppliesTheRest() {
+        let running = ProxyConfig()
+        var fresh = running
+        fresh.listen = HostPort(host: "127.0.0.1", port: 1)
+        fresh.admin = nil
+        fresh.retries = 5
+        fresh.backends = [BackendSpec(name: "a", address: HostPort(host: "127.0.0.1", port: 2))]
+        let (kept, ignored) = fresh.reloaded(over: running)
+        var expected = running
+        expected.retries = 5
+        expected.backends = fresh.backends
+        XCTAssertEqual(kept, expected)
+        XCTAssertEqual(
+            ignored,
+            [
+                "listen change to 127.0.0.1:1 needs a restart; keeping 127.0.0.1:8080",
+                "admin change to off needs a restart; keeping 127.0.0.1:8079",
+            ])
+    }
+
     /// docs/proxy.md's settings table is rendered from the table. `MORSE_UPDATE_DOCS=1` rewrites it.
     func testTheDocsTableIsTheRenderedTable() throws {
         let url = packageRoot.appendingPathComponent("docs/proxy.md")

@@ -102,8 +102,8 @@ final class ProxyProcess: @unchecked Sendable {
         for backend in backends { args += ["--backend", "\(backend.name)=127.0.0.1:\(backend.port)"] }
         args += ["--health-interval", "200ms", "--health-timeout", "100ms", "--access-log", "off"]
         if startedByHostileParent {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-c", Self.hostileParent, Self.binary] + args + arguments
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", Self.hostileParent, Self.binary] + args + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = args + arguments
@@ -121,7 +121,7 @@ final class ProxyProcess: @unchecked Sendable {
     /// proxy takes connections (and /status shows checked states) only after that line.
     func waitUntilServing() throws {
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+        while Date() < deadline && process.isRunning {
             if log().contains("accepting connections") { return }
             usleep(20_000)
         }
@@ -141,6 +141,16 @@ final class ProxyProcess: @unchecked Sendable {
             result[backend["name"] as! String] = backend
         }
         return result
+    }
+
+    /// Seconds until /status shows backend `name` in `state`, polled every 10 ms; nil when not within `seconds`.
+    func secondsUntil(_ name: String, is state: String, within seconds: Double = 3) throws -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if try status()[name]?["state"] as? String == state { return Date().timeIntervalSince(start) }
+            usleep(10_000)
+        }
+        return nil
     }
 
     func rssKiB() -> Int {
