@@ -86,8 +86,11 @@ def wait_for(predicate, timeout: float, interval: float = 0.2, what: str = "cond
 class LocalCluster:
     """`morsectl cluster up` in its own session, with its output in a log file."""
 
-    def __init__(self, tmp: Path, workers: int = 2):
+    def __init__(self, tmp: Path, workers: int = 2, programs: Path | None = None):
         self.workers = workers
+        # Where the supervisor finds morse-worker and morse-proxy (its --bin-dir): the build, unless a test
+        # stands something in front of them.
+        self.programs = programs
         self.proxy_port, self.admin_port = free_ports(2)
         self.worker_port = consecutive_free_ports(workers, avoid={self.proxy_port, self.admin_port})
         self.state = tmp / "state"
@@ -106,7 +109,7 @@ class LocalCluster:
                 "--worker-port", str(self.worker_port),
                 "--admin-port", str(self.admin_port),
                 "--state-dir", str(self.state),
-                "--bin-dir", str(bin_dir()),
+                "--bin-dir", str(self.programs or bin_dir()),
             ],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )

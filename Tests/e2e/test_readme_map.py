@@ -24,7 +24,8 @@ def test_every_path_exists_and_holds_the_name_beside_it():
     checked = 0
     for row in map_rows():
         # `path` — `name` pairs; a path without a name beside it must at least exist.
-        for path, name in re.findall(r"`([\w./+-]+\.(?:swift|yml|py))`(?: — `([^`]+)`)?", row):
+        # A path has a folder and a suffix, whatever the kind of file: a name beside it (`RoundRobin`) has neither.
+        for path, name in re.findall(r"`([\w.+-]+/[\w./+-]+\.\w+)`(?: — `([^`]+)`)?", row):
             file = ROOT / path
             assert file.is_file(), f"README names {path}, which does not exist"
             if name:

@@ -33,7 +33,10 @@ public struct MorseAudio: Sendable {
         self.amplitude = amplitude
     }
 
-    public var rampMs: Double { min(MorseAudio.maximumRampMs, 150 / timing.wpm) }
+    /// The keying ramp at `timing`'s speed: the sound is silent for half of it before the first element.
+    public static func rampMs(at timing: MorseTiming) -> Double { min(maximumRampMs, 150 / timing.wpm) }
+
+    var rampMs: Double { MorseAudio.rampMs(at: timing) }
 
     var rampSamples: Double { rampMs * Double(sampleRate) / 1000 }
 

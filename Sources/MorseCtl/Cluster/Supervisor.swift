@@ -22,12 +22,16 @@ final class Supervisor: @unchecked Sendable {
     private var failures: [String: Int] = [:]
     private var startedAt: [String: Date] = [:]
     private var stopping = false
+    private var workersTold = false
     private var signalSources: [any DispatchSourceSignal] = []
     private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
     private let output = LinePrefixer()
 
     /// How long stopped processes get to finish before SIGKILL.
     static let stopGrace: TimeInterval = 15
+    /// How long the workers wait for the front to go before they are told to stop anyway: a hung proxy must not
+    /// cost them their graceful stop.
+    static let frontGrace: TimeInterval = 5
     /// The process stopped first: the one clients talk to.
     static let front = "proxy"
 
@@ -146,6 +150,7 @@ final class Supervisor: @unchecked Sendable {
         // it is gone (a terminal's Ctrl-C reaches them all at once anyway, and each finishes what it has).
         if let front = running[Supervisor.front] {
             front.signal(SIGTERM)
+            queue.asyncAfter(deadline: .now() + Supervisor.frontGrace) { [self] in stopBehindTheFront() }
         } else {
             stopBehindTheFront()
         }
@@ -157,7 +162,10 @@ final class Supervisor: @unchecked Sendable {
         }
     }
 
+    /// Once: when the front has gone, or after `frontGrace`, whichever comes first.
     private func stopBehindTheFront() {
+        guard !workersTold else { return }
+        workersTold = true
         for (name, process) in running where name != Supervisor.front { process.signal(SIGTERM) }
     }
 

@@ -37,15 +37,9 @@ final class APIClient: Sendable {
         await send(URLRequest(url: baseURL.cluster(path: path, query: query)))
     }
 
-    /// A POST with a fresh `Idempotency-Key`: the proxy may then resend it to another worker when the first one
-    /// dies mid-request, and the worker writes a message once per key (docs/proxy.md, "Retries").
+    /// A POST with a fresh `Idempotency-Key` (see ``URLRequest/jsonPost(_:json:idempotencyKey:)``).
     func post(_ path: String, json: [String: any Sendable]) async -> Exchange {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
-        request.httpBody = try? JSONSerialization.data(withJSONObject: json)
-        return await send(request)
+        await send(.jsonPost(baseURL.appendingPathComponent(path), json: json))
     }
 
     private func send(_ request: URLRequest) async -> Exchange {
@@ -69,6 +63,20 @@ final class APIClient: Sendable {
 extension Exchange {
     /// The response body as a JSON object, or nil.
     var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+}
+
+extension URLRequest {
+    /// A POST of `json`, with a fresh `Idempotency-Key` unless `idempotencyKey` is false: with one, the proxy may
+    /// resend the request to another worker when the first one dies mid-request, and the worker writes a message
+    /// once per key (docs/proxy.md, "Retries"). Every write the tools send is built here.
+    static func jsonPost(_ url: URL, json: [String: any Sendable], idempotencyKey: Bool = true) -> URLRequest {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if idempotencyKey { request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key") }
+        request.httpBody = try? JSONSerialization.data(withJSONObject: json)
+        return request
+    }
 }
 
 extension URLSession {

@@ -53,12 +53,8 @@ final class LoadClient: Sendable {
     /// `POST /api/v1/messages` with `{"text": ...}`, and a fresh `Idempotency-Key` unless `withKey` is false (a
     /// write the proxy then cannot resend: the hard case some tests must show).
     func createMessage(_ text: String, withKey: Bool) async -> LoadResponse {
-        var request = URLRequest(url: baseURL.appendingPathComponent("api/v1/messages"))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if withKey { request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key") }
-        request.httpBody = try? JSONSerialization.data(withJSONObject: ["text": text])
-        return await send(request)
+        await send(
+            .jsonPost(baseURL.appendingPathComponent("api/v1/messages"), json: ["text": text], idempotencyKey: withKey))
     }
 
     private func send(_ request: URLRequest) async -> LoadResponse {

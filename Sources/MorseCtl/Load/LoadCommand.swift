@@ -8,9 +8,9 @@ struct LoadCommand: AsyncParsableCommand {
         abstract: "Keep a running cluster under load for a while and count every failed request.",
         discussion: """
             Sends a mix of GET /api/v1/encode and POST /api/v1/messages (each write with an Idempotency-Key unless \
-            --no-idempotency-key) over --concurrency keep-alive connections (one request per connection at a time) until --duration has passed, --requests-limit \
-            requests were sent, or SIGINT/SIGTERM arrives; requests in flight then finish (each bounded by \
-            --timeout).
+            --no-idempotency-key) over --concurrency keep-alive connections (one request per connection at a time) \
+            until --duration has passed, --requests-limit requests were sent, or SIGINT/SIGTERM arrives; requests in \
+            flight then finish (each bounded by --timeout).
 
             Every non-2xx answer and every connection error is counted, by kind (HTTP 502, connection: refused...) \
             and by second of the run, with examples. An encode answer is compared with the local encoder; a message \

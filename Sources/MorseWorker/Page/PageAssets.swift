@@ -13,16 +13,17 @@ enum PageAssets {
         /// The file's bytes, as served.
         let body: ByteBuffer
         let etag: String
+        /// The URL the page links: the path and the content hash.
+        let versionedPath: String
 
         init(path: String, contentType: String, bytes: [UInt8]) {
+            let hash = PageAssets.hash(bytes)
             self.path = path
             self.contentType = contentType
             self.body = ByteBuffer(bytes: bytes)
-            self.etag = "\"\(PageAssets.hash(bytes))\""
+            self.etag = "\"\(hash)\""
+            self.versionedPath = "\(path)?v=\(hash)"
         }
-
-        /// The URL the page links: the path and the content hash.
-        var versionedPath: String { "\(path)?v=\(etag.dropFirst().dropLast())" }
     }
 
     static let script = Asset(

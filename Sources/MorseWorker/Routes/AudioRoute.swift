@@ -19,7 +19,7 @@ struct AudioRoute: Sendable {
     func audio(_ request: Request) async throws(APIError) -> Response {
         let query = QueryParameters(request)
         let text = try query.required("text")
-        let wpm = try query.number("wpm", default: 20, in: Bounds.wpm)!
+        let wpm = try query.number("wpm", default: Bounds.defaultWPM, in: Bounds.wpm)!
         let farnsworth = try query.number("farnsworth", default: nil, in: Bounds.wpm.lowerBound...wpm)
         let tone = try query.number("tone", default: 600, in: Bounds.tone)!
         let rateValue = try query.number("rate", default: 8000, in: 1...1_000_000)!

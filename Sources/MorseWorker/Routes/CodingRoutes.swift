@@ -22,7 +22,7 @@ struct CodingRoutes: Sendable {
     func register(on router: Router<some RequestContext>) {
         router.get("/api/v1/encode") { request, _ in
             let query = QueryParameters(request)
-            let wpm = try query.number("wpm", default: 20, in: Bounds.wpm)!
+            let wpm = try query.number("wpm", default: Bounds.defaultWPM, in: Bounds.wpm)!
             let farnsworth = try query.number("farnsworth", default: nil, in: Bounds.wpm.lowerBound...wpm)
             return try await encode(
                 text: query.required("text"), alphabet: query["alphabet"] ?? "itu", lenient: query.flag("lenient"),
@@ -33,7 +33,7 @@ struct CodingRoutes: Sendable {
             let body = try await request.decodeJSON(EncodeBody.self, limit: dependencies.configuration.bodyLimit)
             return try await encode(
                 text: body.text, alphabet: body.alphabet ?? "itu", lenient: body.lenient ?? false,
-                timing: Self.timing(wpm: body.wpm ?? 20, farnsworth: body.farnsworth))
+                timing: Self.timing(wpm: body.wpm ?? Bounds.defaultWPM, farnsworth: body.farnsworth))
         }
         router.get("/api/v1/decode") { request, _ in
             let query = QueryParameters(request)
@@ -116,9 +116,10 @@ struct CodingRoutes: Sendable {
     }
 }
 
-/// The bounds of the coding and audio parameters.
+/// The bounds of the coding and audio parameters, and the speed when a request names none.
 enum Bounds {
     static let wpm: ClosedRange<Double> = 5...60
+    static let defaultWPM = 20.0
     static let tone: ClosedRange<Double> = 200...2000
     static let sampleRates = [8000, 11025, 16000, 22050, 44100]
 }

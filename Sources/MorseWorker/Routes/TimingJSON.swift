@@ -6,18 +6,26 @@ import MorseCode
 /// The page lights its tape by these lengths, so that the timing rules (PARIS units, the ARRL Farnsworth formula,
 /// the keying ramp) live in `MorseTiming` and `MorseAudio` alone.
 enum TimingJSON {
-    /// `{"ditMs", "dahMs", "elementGapMs", "letterGapMs", "wordGapMs", "leadMs"}`.
+    /// `{"ditMs", "dahMs", "elementGapMs", "letterGapMs", "wordGapMs", "leadMs"}`; at the default speed (most
+    /// requests name none) written once.
     static func object(_ timing: MorseTiming) -> [UInt8] {
-        // The WAV begins with half a keying ramp of silence; making the audio only reads the timing, it never fails
-        // with the default tone and rate.
-        let rampMs = (try? MorseAudio(morse: "", timing: timing))?.rampMs ?? 0
-        return JSONWriter.object([
+        timing == defaultSpeed.timing ? defaultSpeed.json : write(timing)
+    }
+
+    private static let defaultSpeed: (timing: MorseTiming, json: [UInt8]) = {
+        let timing = try! MorseTiming(wpm: Bounds.defaultWPM)
+        return (timing, write(timing))
+    }()
+
+    private static func write(_ timing: MorseTiming) -> [UInt8] {
+        JSONWriter.object([
             "ditMs": .double(timing.milliseconds(of: .dit)),
             "dahMs": .double(timing.milliseconds(of: .dah)),
             "elementGapMs": .double(timing.milliseconds(of: .elementGap)),
             "letterGapMs": .double(timing.letterGapMs),
             "wordGapMs": .double(timing.wordGapMs),
-            "leadMs": .double(rampMs / 2),
+            // The WAV begins with half a keying ramp of silence.
+            "leadMs": .double(MorseAudio.rampMs(at: timing) / 2),
         ])
     }
 }

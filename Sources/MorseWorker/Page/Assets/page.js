@@ -170,11 +170,11 @@
   }
   /**
    * The lengths the worker's sound gives each element and gap at these speeds (the `timing` of its encode
-   * answer: the ARRL Farnsworth formula lives in the worker alone). They depend on the speeds only: kept until
-   * the speeds change.
+   * answer: the ARRL Farnsworth formula lives in the worker alone). They depend on the speeds only, so they are
+   * asked with no text (nothing to encode, nothing to look up) and kept until the speeds change.
    */
   async function loadTiming(settings, key) {
-    const body = { text: state.text, alphabet: alphabet.value, wpm: settings.wpm };
+    const body = { text: '', wpm: settings.wpm };
     if (settings.farnsworth < settings.wpm) body.farnsworth = settings.farnsworth;
     try {
       const data = await api('POST', '/api/v1/encode', body);
