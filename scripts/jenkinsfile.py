@@ -1,7 +1,7 @@
 """Reads what the tests need from the declarative Jenkinsfile: its parameters' defaults and the shell steps of a stage.
 
-Just enough Groovy for this repository's Jenkinsfile - `sh '...'` steps, `script { }`, and `if (params.NAME ==
-'VALUE') { } else { }` - so that the tests run the stages' commands exactly as Jenkins would, with the parameters
+Just enough Groovy for this repository's Jenkinsfile, whose stages' steps are `sh '...'` only (the logic is in
+.ci/pipeline), so that the tests run the stages' commands exactly as Jenkins would, with the parameters' defaults
 Jenkins would pass as environment variables. Anything else in a stage's steps is reported, not guessed at.
 
 Used by Tests/e2e/test_jenkins_job.py (offline) and Tests/testbed/test_66_jenkins_pipeline.py (on the test bed).
@@ -53,7 +53,7 @@ def parameters(text: str) -> dict[str, str]:
     """Each parameter's default, as Jenkins passes it: a string's defaultValue, a choice's first choice."""
     body = _section(text, r"\bparameters")
     found: dict[str, str] = {}
-    calls = list(re.finditer(r"\b(string|choice|booleanParam)\s*\(", body))
+    calls = list(re.finditer(r"\b(string|choice)\s*\(", body))
     for number, call in enumerate(calls):
         end = calls[number + 1].start() if number + 1 < len(calls) else len(body)
         arguments = body[call.end():end]
@@ -63,9 +63,6 @@ def parameters(text: str) -> dict[str, str]:
         if call[1] == "choice":
             choices = re.search(r"\bchoices\s*:\s*\[\s*(" + _STRING + ")", arguments)
             default = _unquote(choices[1]) if choices else ""
-        elif call[1] == "booleanParam":
-            value = re.search(r"\bdefaultValue\s*:\s*(true|false)", arguments)
-            default = value[1] if value else "false"
         else:
             value = re.search(r"\bdefaultValue\s*:\s*(" + _STRING + ")", arguments)
             default = _unquote(value[1]) if value else ""
@@ -73,36 +70,21 @@ def parameters(text: str) -> dict[str, str]:
     return found
 
 
-def _steps(body: str, params: dict[str, str]) -> list[str]:
+def _steps(body: str) -> list[str]:
+    """The commands of a `steps` body made of `sh '...'` steps; anything else is an error."""
     commands: list[str] = []
     index = 0
-    token = re.compile(r"\s*(?:sh\s+(" + _STRING + r")|script\s*\{|if\s*\(\s*params\.(\w+)\s*==\s*(" + _STRING
-                       + r")\s*\)\s*\{|(\S))", re.S)
-    while index < len(body):
-        match = token.match(body, index)
-        if match is None:  # only white space is left
-            break
-        if match[1]:
-            commands.append(_unquote(match[1]))
-            index = match.end()
-        elif match[2]:
-            then, index = _block(body, match.end() - 1)
-            other = ""
-            alternative = re.compile(r"\s*else\s*\{").match(body, index)
-            if alternative:
-                other, index = _block(body, alternative.end() - 1)
-            chosen = then if params.get(match[2], "") == _unquote(match[3]) else other
-            commands += _steps(chosen, params)
-        elif match[0].strip().startswith("script"):
-            inner, index = _block(body, match.end() - 1)
-            commands += _steps(inner, params)
-        else:
+    step = re.compile(r"\s*(?:sh\s+(" + _STRING + r")|(\S))", re.S)
+    while (match := step.match(body, index)) is not None:  # None: only white space is left
+        if match[1] is None:
             raise ValueError(f"a step this reader does not know: {body[match.start():match.start() + 80].strip()!r}")
+        commands.append(_unquote(match[1]))
+        index = match.end()
     return commands
 
 
-def stage_commands(text: str, stage: str, params: dict[str, str]) -> list[str]:
-    """The shell commands the `steps` of `stage` run, in order, for these parameter values."""
+def stage_commands(text: str, stage: str) -> list[str]:
+    """The shell commands the `steps` of `stage` run, in order."""
     match = re.search(r"\bstage\s*\(\s*'" + re.escape(stage) + r"'\s*\)\s*\{", text)
     if match is None:
         raise ValueError(f"no stage {stage!r} in the Jenkinsfile")
@@ -110,4 +92,4 @@ def stage_commands(text: str, stage: str, params: dict[str, str]) -> list[str]:
     steps = re.search(r"\bsteps\s*\{", stage_body)
     if steps is None:
         raise ValueError(f"stage {stage!r} has no steps")
-    return _steps(_block(stage_body, steps.end() - 1)[0], params)
+    return _steps(_block(stage_body, steps.end() - 1)[0])

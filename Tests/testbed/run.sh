@@ -92,7 +92,9 @@ fi
 say "leftover check, test bed up: $(echo "$seen" | grep -c '^  ') objects seen (as it must)"
 
 say "pytest Tests/testbed inside the operator namespace mc-admin"
+# MORSE_HOST_NETNS: this machine's own network namespace, where the Jenkins stages run (test_66_jenkins_pipeline.py).
 ip netns exec mc-admin env PATH="$venv/bin:$PATH" MORSE_BIN_DIR="$bin" MORSECTL="$ctl" PYTHONDONTWRITEBYTECODE=1 \
+  MORSE_HOST_NETNS="/proc/$$/ns/net" \
   ANSIBLE_CONFIG="$root/ansible/ansible.cfg" YAMLLINT_CONFIG_FILE="$root/.yamllint" \
   pytest -v -s -c "$root/Tests/testbed/pytest.ini" --rootdir "$root/Tests/testbed" "$root/Tests/testbed" "$@" ||
   status=$?

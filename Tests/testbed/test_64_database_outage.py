@@ -77,9 +77,8 @@ class Writer(threading.Thread):
                     data = json.loads(body)
                 except ValueError:
                     data = {}
-                record.update(id=data.get("id"), morse=data.get("morse"),
-                              code=(data.get("error") or {}).get("code") if isinstance(data.get("error"), dict)
-                              else data.get("code"))
+                # The worker's errors are {"error": {"code": ...}}; the proxy's own answers are not JSON.
+                record.update(id=data.get("id"), morse=data.get("morse"), code=(data.get("error") or {}).get("code"))
             except (OSError, http.client.HTTPException) as error:
                 record.update(status=0, error=repr(error))
                 if self.conn is not None:

@@ -7,6 +7,11 @@ at an address the agent cannot reach fails here as it would in Jenkins. Two vari
 binaries the test bed was built with (MORSE_BIN_DIR, MORSECTL; `make release` builds the same ones for the job),
 so that the stage deploys what is already running.
 
+Where: Jenkins runs the stages on its agent, outside the test bed, which answers only from its operator namespace
+mc-admin - where this pytest runs. So the stages run in the network namespace Tests/testbed/run.sh was started in
+(MORSE_HOST_NETNS), and the test first checks, without sending anything, that the floating address is not routed to
+the test bed from there: a stage that forgot its way into the test bed fails here as it would in Jenkins.
+
 Checked as the job's user sees it: the Deploy stage ran site.yml on every host of the test bed (PLAY RECAP), and
 the Round trip stage's JUnit report (what Jenkins publishes) has its checks passing, for requests sent to the proxy's
 floating address.
@@ -23,13 +28,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import jenkinsfile  # noqa: E402
 
 JUNIT = ROOT / "smoke-junit.xml"
+# The network namespace of the machine (the Jenkins agent's view): run.sh passes its own; /proc/1's otherwise.
+HOST_NETNS = os.environ.get("MORSE_HOST_NETNS", "/proc/1/ns/net")
+ON_THE_AGENT = ["nsenter", f"--net={HOST_NETNS}"]
 
 
 def run_stage(name: str, commands: list[str], env: dict[str, str], timeout: float) -> dict:
     started = time.monotonic()
     outputs, rc = [], 0
     for command in commands:
-        result = run(["sh", "-xe", "-c", command], timeout=timeout, cwd=ROOT, env=env)
+        result = run([*ON_THE_AGENT, "sh", "-xe", "-c", command], timeout=timeout, cwd=ROOT, env=env)
         outputs.append(result.stdout + result.stderr)
         rc = result.returncode
         if rc != 0:  # Jenkins stops the stage at the first failing step
@@ -41,14 +49,24 @@ def run_stage(name: str, commands: list[str], env: dict[str, str], timeout: floa
 
 
 def test_pipeline_deploy_and_round_trip_on_the_testbed(testbed):
+    # The control, which sends nothing: from the agent's namespace the proxy's floating address is not on any of
+    # the test bed's links (the kernel would route it out of the machine, where no server of ours is), so a stage
+    # reaches the cluster only by taking itself into the operator namespace, as .ci/pipeline does.
+    host = testbed.url.split("//", 1)[1].rsplit(":", 1)[0]
+    route = run([*ON_THE_AGENT, "ip", "-o", "route", "get", host], timeout=30)
+    device = route.stdout.split(" dev ", 1)[1].split()[0] if " dev " in route.stdout else None
+    log(f"route to {host} from {HOST_NETNS}: {route.stdout.strip() or route.stderr.strip()}")
+    assert device is None or not device.startswith("mc-"), (
+        f"{host} is reachable on test-bed link {device} from {HOST_NETNS}: this test would not show that the stages "
+        "find their way into the test bed")
     text = (ROOT / "Jenkinsfile").read_text()
     params = jenkinsfile.parameters(text)
     log(f"the job's parameters and their defaults: {params}")
     params["TARGET"] = "inventory"
     env = {key: value for key, value in os.environ.items() if key not in params}
     env.update(params)
-    deploy = jenkinsfile.stage_commands(text, "Deploy", params)
-    round_trip = jenkinsfile.stage_commands(text, "Round trip", params)
+    deploy = jenkinsfile.stage_commands(text, "Deploy")
+    round_trip = jenkinsfile.stage_commands(text, "Round trip")
 
     JUNIT.unlink(missing_ok=True)
     try:

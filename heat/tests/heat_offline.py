@@ -50,7 +50,7 @@ from heat.engine import (  # noqa: E402
     environment,
     resource,
     resources,
-    support,  # noqa: E402
+    support,
 )
 from heat.engine import stack as heat_stack  # noqa: E402
 from heat.engine import template as heat_template  # noqa: E402
