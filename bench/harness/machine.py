@@ -4,7 +4,7 @@ import os
 import platform
 import re
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .procs import tool
@@ -22,9 +22,6 @@ class Machine:
     wrk: str
     h2load: str
     load: str  # the load average at start: the other work sharing the machine
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def version(argv: list[str], pattern: str | None = None) -> str:

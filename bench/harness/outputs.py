@@ -2,6 +2,7 @@
 when one was made) -- and prints the summary to stdout."""
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from . import report
@@ -11,7 +12,7 @@ from .runner import Outcome
 
 
 def to_json(outcome: Outcome) -> dict[str, object]:
-    return {"machine": outcome.machine.to_json(), "settings": outcome.settings.to_json(),
+    return {"machine": asdict(outcome.machine), "settings": asdict(outcome.settings),
             "scenarios": {name: result.to_json() for name, result in outcome.results.items()},
             "goals": [{"goal": v.name, "measured": v.measured, "met": v.met} for v in outcome.verdicts]}
 

@@ -128,7 +128,7 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float, process: Proc
 
 def fronts_sh(function: str, *args: object, env: dict[str, str] | None = None) -> str:
     """The output of one bench/lib/fronts.sh function (a configuration, flags, or a wrk_measure line)."""
-    r = subprocess.run(["bash", str(FRONTS_SH), function, *map(str, args)], capture_output=True, text=True,
+    r = subprocess.run(fronts_sh_argv(function, *args), capture_output=True, text=True,
                        env={**os.environ, **(env or {})})
     if r.returncode != 0:
         raise BenchError(f"bench/lib/fronts.sh {function} failed: {r.stderr.strip()}")

@@ -1,6 +1,6 @@
 """The settings of one run: what the command line asked for, with the full or QUICK mode's defaults filled in."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 T = TypeVar("T")
@@ -28,6 +28,3 @@ class Settings:
     def pick(self, full: T, quick: T) -> T:
         """A scenario's own duration or size in either mode."""
         return quick if self.quick else full
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)

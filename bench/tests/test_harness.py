@@ -94,6 +94,11 @@ class Outputs(unittest.TestCase):
         self.assertEqual(md.count("| met |") + md.count("| **missed** |"), len(goals.GOALS))
         self.assertIn("(p99.9 3.000)", md)
         self.assertIn("(100 KB)", md)
+        # morse-proxy over each peer (600 vs 500 req/s), not the other way round: the main table's ratio columns
+        # and the ratios table (rps, p99, CPU over HAProxy and nginx)
+        self.assertIn(f"| {SUBJECT} | 600 | ", md)
+        self.assertIn(" | 1.20 | 1.20 |\n", md)
+        self.assertIn("| (a) | 1.20 | 1.20 | 1.00 | 1.00 | 1.00 | 1.00 |", md)
 
     def test_chart(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:

@@ -35,31 +35,39 @@ echo "bench/tests: QUICK run took ${elapsed}s"
 "$venv/bin/python" - "$out" <<'PY' || fail "results are not well-formed"
 import re, struct, sys
 from pathlib import Path
+sys.path.insert(0, "bench")  # expectations from the registries: a new scenario, front or goal needs no edit here
+from harness.fronts import FRONT_NAMES
+from harness.goals import GOALS
+from harness.scenario import MainTable
+from harness.scenarios import SCENARIOS
 out = Path(sys.argv[1])
 mds = sorted(out.glob("*-quick.md"))
 pngs = sorted(out.glob("*-quick.png"))
 assert len(mds) == 1 and len(pngs) == 1, f"want one .md and one .png, got {mds} {pngs}"
 md = mds[0].read_text()
-fronts = ["direct", "morse-proxy", "haproxy", "nginx"]
-# the main table: scenarios a-f, four fronts each, ten cells of numbers
-rows = [l for l in md.splitlines() if l.startswith("| ") and l.count("|") == 11]
-table = [l for l in rows if any(f" {f} |" in l for f in fronts)]
-assert len(table) == 6 * 4, f"main table has {len(table)} front rows, want 24"
-for scenario in "abcdef":
-    assert f"| ({scenario})" in md, f"scenario ({scenario}) missing from the table"
+lines = md.splitlines()
+# the main table, from its header to the first blank line: one row per (load scenario, front), numbers in every cell
+start = next(i for i, l in enumerate(lines) if l.startswith("| scenario | front |"))
+table = lines[start + 2:lines.index("", start)]
+loads = [s for s in SCENARIOS if isinstance(s.section, MainTable)]
+want = len(loads) * len(FRONT_NAMES)
+assert len(table) == want, f"main table has {len(table)} front rows, want {want}"
+for s in loads:
+    assert f"| ({s.label})" in md, f"scenario ({s.label}) missing from the table"
 for line in table:
     cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[1] in FRONT_NAMES, f"unknown front in {line}"
     rps = float(cells[2])
     assert rps > 0, f"no requests/s in {line}"
     assert float(cells[3]) > 0 and float(cells[4].split()[0]) > 0, f"no latency in {line}"
-for heading in ("(g) 10k idle connections", "(h) SIGKILL of a worker", "(i) core encode/decode",
-                "## Ratios (same run)", "## Goals (issue 9)", "Machine:"):
+for heading in [f"**{s.title}" for s in SCENARIOS if s not in loads] + ["## Ratios (same run)", "## Goals (issue 9)",
+                                                                       "Machine:"]:
     assert heading in md, f"'{heading}' missing"
-for front in fronts:
+for front in FRONT_NAMES:  # the idle connections' table (g)
     assert re.search(rf"^\| {re.escape(front)} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \| \d+ \|$", md, re.M), \
         f"(g) row of {front} missing or malformed"
 goals = [l for l in md.splitlines() if re.match(r"^\| .* \| (met|\*\*missed\*\*) \|$", l)]
-assert len(goals) == 6, f"{len(goals)} goal rows, want 6"
+assert len(goals) == len(GOALS), f"{len(goals)} goal rows, want {len(GOALS)}"
 assert pngs[0].name in md, "the table does not link its chart"
 data = pngs[0].read_bytes()
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG signature"
