@@ -125,14 +125,15 @@ def load_environment(path: Path) -> dict:
     return environment_format.parse(Path(path).read_text())
 
 
-def _walk(node: Any) -> Iterator[tuple[str, Any]]:
+def walk(node: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) pair of a parsed template, depth first (tests look for types, attributes, params)."""
     if isinstance(node, dict):
         for key, value in node.items():
             yield key, value
-            yield from _walk(value)
+            yield from walk(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _walk(item)
+            yield from walk(item)
 
 
 def collect_files(template: dict, base_dir: Path, files: dict | None = None) -> dict:
@@ -143,7 +144,7 @@ def collect_files(template: dict, base_dir: Path, files: dict | None = None) -> 
     relative, which is how Heat looks them up for an offline stack.
     """
     files = {} if files is None else files
-    for key, value in _walk(template):
+    for key, value in walk(template):
         if not isinstance(value, str) or value in files:
             continue
         if key == "type" and value.endswith(NESTED_SUFFIXES):
@@ -246,7 +247,7 @@ def check_support_status(template: dict, files: dict) -> None:
         template_format.parse(text) for key, text in files.items() if key.endswith(NESTED_SUFFIXES)
     ]
     for tmpl in seen:
-        for key, value in _walk(tmpl.get("resources") or {}):
+        for key, value in walk(tmpl.get("resources") or {}):
             if key != "type" or not isinstance(value, str) or value.endswith(NESTED_SUFFIXES):
                 continue
             try:
@@ -269,7 +270,7 @@ def check_resource_group_attributes(template: dict, files: dict) -> None:
             member_type = ((res.get("properties") or {}).get("resource_def") or {}).get("type", "")
             if member_type in files:
                 groups[name] = set(template_format.parse(files[member_type]).get("outputs") or {})
-    for key, value in _walk({k: v for k, v in template.items() if k in ("resources", "outputs")}):
+    for key, value in walk({k: v for k, v in template.items() if k in ("resources", "outputs")}):
         if key != "get_attr" or not isinstance(value, list) or len(value) < 2:
             continue
         target, attr = value[0], value[1]

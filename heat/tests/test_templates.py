@@ -203,24 +203,14 @@ def test_cluster_has_the_expected_shape(cluster):
         {"instance_uuid": {"get_resource": "database"}, "volume_id": {"get_resource": "database_volume"}}]
 
 
-def _walk(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield key, value
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-
-
 @pytest.mark.parametrize("name", TOP_LEVEL + NESTED)
 def test_no_software_deployment_and_raw_user_data(heat, name):
     template = heat.load_template(HEAT_DIR / name)
-    types = {v for k, v in _walk(template["resources"]) if k == "type"}
+    types = {v for k, v in heat.walk(template["resources"]) if k == "type"}
     banned = {"OS::Heat::SoftwareDeployment", "OS::Heat::SoftwareDeployments", "OS::Heat::SoftwareConfig",
               "OS::Heat::StructuredDeployment", "OS::Heat::WaitCondition", "OS::Neutron::RouterGateway"}
     assert not types & banned, f"{name} uses {types & banned}"
-    attrs = [v[1] for k, v in _walk(template) if k == "get_attr"]
+    attrs = [v[1] for k, v in heat.walk(template) if k == "get_attr"]
     assert "first_address" not in attrs, "first_address is hidden/deprecated; read the port's fixed_ips"
     for sname, server in _resources(template, "OS::Nova::Server").items():
         props = server["properties"]

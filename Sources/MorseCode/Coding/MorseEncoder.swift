@@ -102,17 +102,9 @@ public struct MorseEncoder: Sendable {
                 output.append(Bytes.newline)
                 pending = .none
             case .symbol(let symbol, let position, let source):
-                var code = alphabet.code(for: symbol)
-                if code == nil {
-                    let kind: MorseError.Kind = symbol.count > 1 ? .unknownProsign : .unencodableCharacter
-                    let problem = MorseError(kind: kind, position: position, offending: source)
-                    guard lenient else { throw problem }
-                    problems.append(problem)
-                    code = MorseError.placeholder
-                }
-                writeGap(pending, into: output)
-                output.append(contentsOf: code!.utf8)
-                pending = .letter
+                try append(
+                    symbol, at: position, offending: source, lenient: lenient, after: &pending, into: output,
+                    problems: &problems)
             }
         }
     }
@@ -192,21 +184,33 @@ public struct MorseEncoder: Sendable {
                 symbols = [String(UnicodeScalar(byte))]
             }
             for symbol in symbols {
-                var code = alphabet.code(for: symbol)
-                if code == nil {
-                    let kind: MorseError.Kind = symbol.count > 1 ? .unknownProsign : .unencodableCharacter
-                    let problem = MorseError(kind: kind, position: position, offending: symbol)
-                    guard lenient else { throw problem }
-                    problems.append(problem)
-                    code = MorseError.placeholder
-                }
-                writeGap(pending, into: output)
-                output.append(contentsOf: code!.utf8)
-                pending = .letter
+                try append(
+                    symbol, at: position, offending: symbol, lenient: lenient, after: &pending, into: output,
+                    problems: &problems)
             }
             index += consumed
         }
         return end - joinedLineBreaks
+    }
+
+    /// One symbol's code after the gap that is due, or, for a symbol the alphabet lacks, the problem (thrown, or
+    /// recorded with a placeholder when lenient). Both encoding paths end here, so they cannot disagree.
+    @inline(__always)
+    private func append(
+        _ symbol: String, at position: Int, offending: String, lenient: Bool, after pending: inout PendingGap,
+        into output: MorseOutput, problems: inout [MorseError]
+    ) throws(MorseError) {
+        var code = alphabet.code(for: symbol)
+        if code == nil {
+            let kind: MorseError.Kind = symbol.count > 1 ? .unknownProsign : .unencodableCharacter
+            let problem = MorseError(kind: kind, position: position, offending: offending)
+            guard lenient else { throw problem }
+            problems.append(problem)
+            code = MorseError.placeholder
+        }
+        writeGap(pending, into: output)
+        output.append(contentsOf: code!.utf8)
+        pending = .letter
     }
 
     private func writeGap(_ gap: PendingGap, into output: MorseOutput) {

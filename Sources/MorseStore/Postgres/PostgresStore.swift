@@ -55,6 +55,17 @@ package final class PostgresStore: MorseStore {
         }
     }
 
+    /// Rows of `messages` as selected or returned: id, text, morse, alphabet, created_at.
+    static func messages(_ sequence: PostgresRowSequence) async throws -> [StoredMessage] {
+        var messages: [StoredMessage] = []
+        for try await (id, text, morse, alphabet, createdAt) in sequence.decode(
+            (String, String, String, String, Int64).self)
+        {
+            messages.append(StoredMessage(id: id, text: text, morse: morse, alphabet: alphabet, createdAt: createdAt))
+        }
+        return messages
+    }
+
     static func entries(_ sequence: PostgresRowSequence) async throws -> [AlphabetEntry] {
         var entries: [AlphabetEntry] = []
         for try await (symbol, code, category, isExtension, decodesByDefault) in sequence.decode(
@@ -126,16 +137,7 @@ package final class PostgresStore: MorseStore {
             ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
             RETURNING id, text, morse, alphabet, created_at
             """
-        ) { sequence in
-            var messages: [StoredMessage] = []
-            for try await (id, text, morse, alphabet, createdAt) in sequence.decode(
-                (String, String, String, String, Int64).self)
-            {
-                messages.append(
-                    StoredMessage(id: id, text: text, morse: morse, alphabet: alphabet, createdAt: createdAt))
-            }
-            return messages
-        }
+        ) { try await Self.messages($0) }
         guard let stored = rows.first else {
             throw StoreUnavailable(operation: "message write", reason: "the database returned no row")
         }
@@ -145,15 +147,6 @@ package final class PostgresStore: MorseStore {
     package func message(id: String) async throws -> StoredMessage? {
         try await query(
             "message read", "SELECT id, text, morse, alphabet, created_at FROM messages WHERE id = \(id)"
-        ) { sequence in
-            var messages: [StoredMessage] = []
-            for try await (id, text, morse, alphabet, createdAt) in sequence.decode(
-                (String, String, String, String, Int64).self)
-            {
-                messages.append(
-                    StoredMessage(id: id, text: text, morse: morse, alphabet: alphabet, createdAt: createdAt))
-            }
-            return messages
-        }.first
+        ) { try await Self.messages($0) }.first
     }
 }
