@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <errno.h>
 #include <time.h>
+#include <malloc.h>
+#include <sys/mman.h>
 
 #include <event2/event.h>
 #include <event2/http.h>

@@ -434,6 +434,12 @@ CASES = [
             {400})),
     ("Max-Forwards: 0 on OPTIONS", "200 (from the proxy)",
      single(b"OPTIONS /healthz HTTP/1.1\r\nHost: a\r\nMax-Forwards: 0\r\nConnection: close\r\n\r\n", {200})),
+    # A keep-alive request answered by the proxy itself, then another on the same connection: the proxy used to
+    # find the answered request still in its buffer and answer it again until its stack overflowed (SIGSEGV).
+    ("Max-Forwards: 0, keep-alive, then GET", "200, 200 (proxy stays up)",
+     lambda port: (lambda r: (r[0] == [200, 200], describe(*r)))(
+         exchange(port, b"OPTIONS * HTTP/1.1\r\nHost: a\r\nMax-Forwards: 0\r\n\r\n" + b"GET /healthz HTTP/1.1\r\n"
+                  b"Host: a\r\nConnection: close\r\n\r\n", want=2, timeout=8))),
     ("X-Request-ID of 200 bytes", "400+close",
      single(b"GET / HTTP/1.1\r\nHost: a\r\nX-Request-ID: " + b"r" * 200 + b"\r\n\r\n", {400})),
     ("100k headers", "431+close", many_headers),

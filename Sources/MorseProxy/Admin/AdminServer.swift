@@ -60,6 +60,8 @@ final class AdminServer {
             let before = backend.state
             backend.adminState = state
             if state != .enabled { proxy.closeIdle(of: backend) }
+            // An enabled backend takes queued requests; with one drained, the queue may have nowhere to go.
+            proxy.queue.needsService = !proxy.queue.isEmpty
             if before != backend.state {
                 proxy.logger.notice(
                     "backend \(name) state \(before.rawValue) -> \(backend.state.rawValue) (admin \(state.rawValue))")

@@ -39,7 +39,16 @@ public struct ProxyConfig: Sendable, Equatable {
     /// pooled connections: that is what avoids the keep-alive race on reuse.
     var poolIdleTimeoutMs = 20_000
     var poolMaxIdle = 64
+    /// Requests in flight to one backend at most (0: no limit); more wait in the proxy's FIFO queue, as behind
+    /// HAProxy's per-server `maxconn`. The default is measured (docs/proxy.md, "Connection limits").
+    var backendMaxConnections = 32
+    /// How long a request may wait in that queue; beyond: 503 with Retry-After.
+    var backendQueueTimeoutMs = 5_000
     var gracePeriodMs = 30_000
+    /// While quiescing, an idle keep-alive connection is closed once it has been idle this long: a client in
+    /// the middle of a request loop sends its next request sooner and gets `Connection: close` on its answer,
+    /// rather than a close racing that request.
+    var quiesceIdleGraceMs = 1_000
 
     var accessLog: AccessLogTarget = .stdout
 

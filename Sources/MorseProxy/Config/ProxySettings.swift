@@ -90,9 +90,24 @@ extension ProxySetting {
         ProxySetting(
             "pool-max-idle", \.poolMaxIdle, .integer(0...10_000),
             help: "Idle pooled connections kept per backend (active ones are not capped).",
-            doc: "idle pooled connections kept per backend (active ones are not capped: the pool grows on demand)"),
+            doc: "idle pooled connections kept per backend (busy ones are capped by `backend-max-connections`)"),
+        ProxySetting(
+            "backend-max-connections", \.backendMaxConnections, .integer(0...100_000),
+            help: "Requests in flight to one backend at most; more wait in a FIFO queue. 0: no limit.",
+            doc: "requests in flight to one backend at most; more wait in one FIFO queue for the first free "
+                + "backend (HAProxy's per-server `maxconn`). `0`: no limit"),
+        ProxySetting(
+            "backend-queue-timeout", \.backendQueueTimeoutMs, .duration,
+            help: "How long a request may wait in that queue; beyond: 503 with Retry-After.",
+            doc: "how long a request may wait in that queue; beyond: `503` with `Retry-After: 1`"),
         ProxySetting(
             "grace-period", \.gracePeriodMs, .duration, help: "How long SIGTERM waits for in-flight requests."),
+        ProxySetting(
+            "quiesce-idle-grace", \.quiesceIdleGraceMs, .duration,
+            help: "While stopping, an idle keep-alive connection closes once idle this long (requests sooner get "
+                + "Connection: close).",
+            doc: "while stopping, an idle keep-alive connection is closed once it has been idle this long; a "
+                + "request sent sooner is answered with `Connection: close` instead of racing the close"),
         ProxySetting(
             "access-log", \.accessLog, .accessLog,
             help: "Access log: stdout, off, or a file path (appended; reopened on SIGHUP).",

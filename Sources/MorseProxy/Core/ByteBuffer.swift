@@ -1,17 +1,44 @@
-/// A fixed-capacity byte queue: `[readIndex, writeIndex)` holds the bytes not yet consumed. Allocated once per
-/// connection so the hot path never allocates; the owner calls `deallocate()` when the connection closes.
+/// A fixed-capacity byte queue: `[readIndex, writeIndex)` holds the bytes not yet consumed. Its storage is
+/// either owned (`init(capacity:)`, freed with `deallocate()`) or lent by a `BufferPool` while bytes are in flight
+/// (`attach`/`detach`); without storage its capacity is 0 and every append fails.
 struct ByteBuffer {
-    let base: UnsafeMutableRawPointer
-    let capacity: Int
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var capacity: Int
     var readIndex = 0
     var writeIndex = 0
+
+    /// No storage: points at a shared empty byte so pointer arithmetic on an empty buffer stays valid.
+    init() {
+        base = ByteBuffer.noStorage
+        capacity = 0
+    }
 
     init(capacity: Int) {
         self.capacity = capacity
         self.base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
-    func deallocate() { base.deallocate() }
+    func deallocate() { if capacity > 0 { base.deallocate() } }
+
+    private nonisolated(unsafe) static let noStorage = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+
+    /// Takes storage lent by a pool; the buffer must have none.
+    mutating func attach(_ storage: UnsafeMutableRawPointer, capacity: Int) {
+        base = storage
+        self.capacity = capacity
+        readIndex = 0
+        writeIndex = 0
+    }
+
+    /// Hands the storage back to its lender, leaving an empty buffer without storage.
+    mutating func detach() -> (UnsafeMutableRawPointer, Int) {
+        let lent = (base, capacity)
+        base = ByteBuffer.noStorage
+        capacity = 0
+        readIndex = 0
+        writeIndex = 0
+        return lent
+    }
 
     @inline(__always) var readable: Int { writeIndex - readIndex }
     @inline(__always) var writableTail: Int { capacity - writeIndex }

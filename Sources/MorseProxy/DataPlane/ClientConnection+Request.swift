@@ -25,6 +25,7 @@ extension ClientConnection {
     private func startRequest() {
         phase = .head
         inBuf.compact()
+        takeScratch()
         parse.reset()
         parse.base = inBuf.base
         parsePos = 0
@@ -54,10 +55,17 @@ extension ClientConnection {
             return
         }
         if !parse.headersComplete {
-            // The second test covers a reload that raised the limit above what this connection's buffer holds.
-            if parsePos > proxy.config.maxHeaderBytes || inBuf.writeIndex == inBuf.capacity {
+            if parsePos > proxy.config.maxHeaderBytes {
                 respondLocally(
                     431, "request header section larger than \(proxy.config.maxHeaderBytes) bytes", close: true)
+            } else if inBuf.writeIndex == inBuf.capacity {
+                // A head larger than one chunk: move it to a buffer sized for the limit (offsets stay valid).
+                guard proxy.buffers.grow(&inBuf, to: proxy.largeInputCapacity), inBuf.writableTail > 0 else {
+                    respondLocally(
+                        431, "request header section larger than \(proxy.config.maxHeaderBytes) bytes", close: true)
+                    return
+                }
+                parse.base = inBuf.base
             }
             return
         }
@@ -102,7 +110,7 @@ extension ClientConnection {
         isHeadRequest = method == HTTP_HEAD.rawValue
         idempotent = HeadRules.isIdempotent(method: method)
         keepAlive = http_should_keep_alive(parse.parser) != 0
-        closeAfterResponse = !keepAlive || proxy.isShuttingDown
+        closeAfterResponse = !keepAlive || proxy.isQuiescing
         if parse.tooManyHeaders {
             respondLocally(431, "more than \(proxy.config.maxHeaderCount) header fields", close: true)
             return
@@ -151,8 +159,14 @@ extension ClientConnection {
                 return
             }
             if value == 0 {
-                // RFC 9110 §7.6.2: the proxy is the final recipient.
-                respondLocally(200, "max-forwards reached at morse-proxy", close: closeAfterResponse)
+                // RFC 9110 §7.6.2: the proxy is the final recipient. The head is consumed first, or the connection,
+                // idle again, would find the same request in its buffer and answer it forever; a request with a
+                // body ends its connection (the body is not read).
+                inBuf.readIndex = parsePos
+                _ = parse.execute(inBuf.base + parsePos, 1)
+                inBuf.consume(1)
+                let bodyFollows = !parse.messageComplete || parse.hasError
+                respondLocally(200, "max-forwards reached at morse-proxy", close: closeAfterResponse || bodyFollows)
                 return
             }
             maxForwards = Int(min(value - 1, 1 << 31))
@@ -160,6 +174,10 @@ extension ClientConnection {
         let methodName = http_method_str(http_method(method))!
         let methodBytes = UnsafeRawBufferPointer(start: methodName, count: strlen(methodName))
         if proxy.accessLog.isEnabled { rememberForLog(method: methodBytes, target: target.path) }
+        guard proxy.buffers.fill(&reqOut) else {
+            respondLocally(503, "out of buffer memory", close: true)
+            return
+        }
         reqOut.clear()
         reqUnsent = 0
         var host = target.host
@@ -168,11 +186,16 @@ extension ClientConnection {
             clientAddress: UnsafeRawBufferPointer(start: peer, count: peerLength),
             requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength),
             generatedRequestID: generated, hostOverride: host, decrementedMaxForwards: maxForwards)
-        guard
-            HeadWriter.writeRequest(
+        var written = HeadWriter.writeRequest(
+            into: &reqOut, method: methodBytes, target: target.path, base: inBuf.base, spans: parse.spans,
+            count: parse.spanCount, verdict: verdict, additions: additions)
+        if !written && proxy.buffers.grow(&reqOut, to: proxy.largeRequestCapacity) {
+            reqOut.clear()
+            written = HeadWriter.writeRequest(
                 into: &reqOut, method: methodBytes, target: target.path, base: inBuf.base, spans: parse.spans,
                 count: parse.spanCount, verdict: verdict, additions: additions)
-        else {
+        }
+        guard written else {
             respondLocally(431, "request header section too large to forward", close: true)
             return
         }
@@ -267,6 +290,12 @@ extension ClientConnection {
                     room = reqOut.capacity - reqOut.writeIndex
                 }
             }
+            if room == 0 && replayable && reqOut.capacity < proxy.largeRequestCapacity
+                && proxy.buffers.grow(&reqOut, to: proxy.largeRequestCapacity)
+            {
+                // Bodies up to the large buffer stay whole, so they can still be resent to another backend.
+                room = reqOut.capacity - reqOut.writeIndex
+            }
             if room == 0 {
                 pauseRead()
                 return
@@ -321,10 +350,19 @@ extension ClientConnection {
         }
     }
 
-    /// Chooses a backend and an upstream connection for the current attempt.
+    /// Chooses a backend and an upstream connection for the current attempt, or waits in the proxy's queue
+    /// when every eligible backend is at `backend-max-connections`.
     func dispatch() {
         attempts += 1
-        guard let chosen = proxy.pickBackend(excluding: triedMask) else {
+        let chosen: Backend
+        switch proxy.pickBackend(excluding: triedMask) {
+        case .chosen(let backend):
+            chosen = backend
+        case .allBusy:
+            attempts -= 1
+            proxy.enqueue(self)
+            return
+        case .noneEligible:
             if attempts == 1 {
                 respondLocally(503, "no backend is available", close: closeAfterResponse || !requestComplete)
             } else {
@@ -342,8 +380,12 @@ extension ClientConnection {
             upstreamFailed(.connectFailed, countsAgainstBackend: true, detail: "connect refused")
             return
         }
+        guard connection.attach(self) else {
+            proxy.release(connection, reusable: false)
+            upstreamFailed(.connectFailed, countsAgainstBackend: false, detail: "out of buffer memory")
+            return
+        }
         upstream = connection
-        connection.attach(self)
         connection.flushRequest()
     }
 

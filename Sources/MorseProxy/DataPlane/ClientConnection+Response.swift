@@ -44,6 +44,10 @@ extension ClientConnection {
             badResponse(verdict.reason)
             return false
         }
+        guard proxy.buffers.fill(&outBuf) else {
+            badResponse("out of buffer memory")
+            return false
+        }
         let reason = UnsafeRawBufferPointer(
             start: parse.statusStart >= 0 ? upstream.inBuf.base + parse.statusStart : nil,
             count: parse.statusStart >= 0 ? parse.statusLength : 0)
@@ -73,19 +77,21 @@ extension ClientConnection {
         let chunked = verdict.chunked
         let closeDelimited = http_message_needs_eof(parse.parser) != 0 && !isHeadRequest
         let dechunk = chunked && isHTTP10
-        if closeDelimited || dechunk || !requestComplete { closeAfterResponse = true }
+        if closeDelimited || dechunk || !requestComplete || proxy.isQuiescing { closeAfterResponse = true }
         let connection: HeadWriter.ConnectionHeader =
             closeAfterResponse ? .close : (isHTTP10 ? .keepAlive : .none)
         status = code
         responseStarted = true
         responseHeadNs = Clock.nanoseconds()
         lastBackend?.health.passiveSuccess()
-        guard
+        func writeHead() -> Bool {
             HeadWriter.writeResponse(
                 into: &outBuf, status: code, reason: reason, base: upstream.inBuf.base, spans: parse.spans,
                 count: parse.spanCount, verdict: verdict, relayChunked: chunked && !dechunk, requestID: id,
                 connection: connection)
-        else {
+        }
+        // A head larger than one chunk goes out through a buffer sized for the limit.
+        guard writeHead() || proxy.buffers.grow(&outBuf, to: proxy.largeOutputCapacity) && writeHead() else {
             responseStarted = false
             badResponse("response head too large to relay")
             return false
@@ -141,8 +147,8 @@ extension ClientConnection {
             requestComplete && http_should_keep_alive(upstream.parse.parser) != 0 && upstream.inBuf.isEmpty
             && !upstream.readPaused
         if let backend {
-            backend.inFlight -= 1
             self.backend = nil
+            proxy.releaseSlot(backend)
         }
         proxy.release(upstream, reusable: reusable)
         recordAndLog()
@@ -150,7 +156,13 @@ extension ClientConnection {
     }
 
     private func endExchange() {
-        if closeAfterResponse || proxy.isShuttingDown {
+        // The request is answered: it will not be resent, so its copy goes back to the pool.
+        proxy.buffers.recycle(&reqOut)
+        reqUnsent = 0
+        lastActiveMs = proxy.now
+        // Only what this response said decides: one already on its way without `Connection: close` when quiescing
+        // began leaves the connection idle, for quiescing's grace to close.
+        if closeAfterResponse {
             phase = .closing
             pauseRead()
             deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
@@ -162,7 +174,7 @@ extension ClientConnection {
         flush()
         if isClosed { return }
         resumeRead()
-        if inBuf.readable > 0 { processInput() }
+        if inBuf.readable > 0 { processInput() } else { shedIfIdle() }
     }
 
     /// The backend sent something that cannot be relayed. Before the head went out this is a 502.
@@ -186,19 +198,28 @@ extension ClientConnection {
     }
 
     /// Answers from the proxy itself: errors, and Max-Forwards: 0.
-    func respondLocally(_ code: Int, _ message: String, close: Bool) {
+    func respondLocally(_ code: Int, _ message: String, close: Bool, retryAfterSeconds: Int = 0) {
         dropUpstream()
+        takeScratch()
+        if !proxy.buffers.fill(&outBuf) {
+            abort()
+            return
+        }
         if requestIDLength == 0 {
             proxy.requestIDs.write(to: requestID)
             requestIDLength = RequestIDGenerator.length
         }
+        if isQueued {
+            proxy.queue.remove(self)
+            isQueued = false
+        }
         status = code
         responseStarted = true
-        closeAfterResponse = closeAfterResponse || close
+        closeAfterResponse = closeAfterResponse || close || proxy.isQuiescing
         _ = HeadWriter.writeLocalResponse(
             into: &outBuf, status: code, body: message,
             requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength), close: closeAfterResponse,
-            headOnly: isHeadRequest && phase != .head)
+            headOnly: isHeadRequest && phase != .head, retryAfterSeconds: retryAfterSeconds)
         if code >= 500 || code == 408 { proxy.logger.notice("answered \(code): \(message)") }
         recordAndLog()
         endExchange()

@@ -4,6 +4,10 @@ import Logging
 
 /// One client connection and the exchange it is in. The request side lives in ClientConnection+Request, the
 /// response side in ClientConnection+Response; this file holds the socket, buffers and lifecycle.
+///
+/// Memory on demand: the three buffers are chunks of the proxy's `BufferPool`, taken when bytes start to flow and
+/// given back when drained, and the parser with its header table comes from the `ScratchPool` for the length of
+/// a request (`shedIfIdle`). An idle keep-alive connection holds this object, its two events and its address.
 final class ClientConnection {
     enum Phase {
         /// Between requests on a keep-alive connection.
@@ -21,13 +25,15 @@ final class ClientConnection {
     let fd: Int32
     var readEvent: EventHandle!
     var writeEvent: EventHandle!
-    var inBuf: ByteBuffer
-    var outBuf: ByteBuffer
+    var inBuf = ByteBuffer()
+    var outBuf = ByteBuffer()
     /// The request as sent upstream (rewritten head, then body). Kept whole while it fits so it can be resent.
-    var reqOut: ByteBuffer
+    var reqOut = ByteBuffer()
     /// Bytes at the tail of `reqOut` not yet written upstream. A count from the end, so compaction keeps it valid.
     var reqUnsent = 0
-    let parse: ParseState
+    /// The parser and per-request storage, held from the first byte of a request until the connection is idle.
+    var scratch: RequestScratch?
+    @inline(__always) var parse: ParseState { scratch.unsafelyUnwrapped.parse }
     var parsePos = 0
     var phase = Phase.idle
     var deadline: Int64
@@ -37,6 +43,11 @@ final class ClientConnection {
     var isClosed = false
     var readPaused = false
     var flushQueued = false
+    /// Waiting in the proxy's queue for a backend below its connection limit (`Proxy.queue`), since `queuedAtMs`.
+    var isQueued = false
+    var queuedAtMs: Int64 = 0
+    /// When the connection last had a request or response byte move, for quiescing's idle-close grace.
+    var lastActiveMs: Int64 = 0
 
     // Exchange state.
     var upstream: UpstreamConnection?
@@ -60,30 +71,25 @@ final class ClientConnection {
     var dispatchNs: Int64 = 0
     var responseHeadNs: Int64 = 0
 
-    /// Client address and request id as bytes, written once per connection / request into fixed storage.
+    /// Client address as bytes, written once per connection.
     let peer: UnsafeMutableRawPointer
     var peerLength = 0
-    let requestID: UnsafeMutableRawPointer
+    /// The request id, in the scratch storage.
+    @inline(__always) var requestID: UnsafeMutableRawPointer { scratch.unsafelyUnwrapped.requestID }
     var requestIDLength = 0
-    static let maxRequestIDLength = 128
+    static let maxRequestIDLength = RequestScratch.maxRequestIDLength
     /// Method and target for the access log, copied only when the log is on.
-    let logLine: UnsafeMutableRawPointer
+    @inline(__always) var logLine: UnsafeMutableRawPointer { scratch.unsafelyUnwrapped.logLine }
     var logMethodLength = 0
     var logTargetLength = 0
-    static let maxLoggedTarget = 512
+    static let maxLoggedTarget = RequestScratch.maxLoggedTarget
 
     init(proxy: Proxy, fd: Int32, peer storage: inout sockaddr_storage) {
         self.proxy = proxy
         self.fd = fd
-        let config = proxy.config
-        inBuf = ByteBuffer(capacity: config.maxHeaderBytes + 16 * 1024)
-        outBuf = ByteBuffer(capacity: max(64 * 1024, config.maxHeaderBytes + 4096) + config.maxHeaderBytes + 4096)
-        reqOut = ByteBuffer(capacity: config.maxHeaderBytes + 4096 + 64 * 1024)
-        parse = ParseState(type: HTTP_REQUEST, base: inBuf.base, maxHeaders: config.maxHeaderCount)
         peer = .allocate(byteCount: 64, alignment: 8)
-        requestID = .allocate(byteCount: Self.maxRequestIDLength, alignment: 8)
-        logLine = .allocate(byteCount: 32 + Self.maxLoggedTarget, alignment: 8)
-        deadline = proxy.now + Int64(config.clientIdleTimeoutMs)
+        deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
+        lastActiveMs = proxy.now
         peerLength = Sockets.formatPeer(&storage, into: peer)
         let arg = Unmanaged.passUnretained(self).toOpaque()
         readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: clientReadCallback, arg: arg)
@@ -92,15 +98,14 @@ final class ClientConnection {
     }
 
     deinit {
-        inBuf.deallocate()
-        outBuf.deallocate()
-        reqOut.deallocate()
         peer.deallocate()
-        requestID.deallocate()
-        logLine.deallocate()
     }
 
     func onReadable() {
+        if inBuf.capacity == 0 && !proxy.buffers.fill(&inBuf) {
+            abort()
+            return
+        }
         if inBuf.writableTail == 0 && phase != .head { inBuf.compact() }
         if inBuf.writableTail == 0 {
             // Nothing can be consumed until the exchange moves on (pipelined bytes, or body backpressure).
@@ -110,11 +115,14 @@ final class ClientConnection {
         let count = read(fd, inBuf.writePointer, inBuf.writableTail)
         if count > 0 {
             inBuf.writeIndex += count
+            lastActiveMs = proxy.now
             processInput()
         } else if count == 0 {
             peerClosed()
         } else if errno != EAGAIN && errno != EINTR {
             abort()
+        } else {
+            shedIfIdle()
         }
     }
 
@@ -177,6 +185,42 @@ final class ClientConnection {
             upstream.resumeRead()
             processResponse()
         }
+        shedIfIdle()
+    }
+
+    /// Between requests, gives back every buffer that is drained and, once no request byte is waiting, the
+    /// scratch: what an idle keep-alive connection holds is this object, its events and its address.
+    @inline(__always) func shedIfIdle() {
+        guard phase == .idle else { return }
+        let buffers = proxy.buffers
+        if outBuf.isEmpty { buffers.recycle(&outBuf) }
+        if inBuf.isEmpty {
+            buffers.recycle(&inBuf)
+            buffers.recycle(&reqOut)
+            reqUnsent = 0
+            releaseScratch()
+        }
+    }
+
+    @inline(__always) func takeScratch() {
+        if scratch == nil { scratch = proxy.scratches.take() }
+    }
+
+    @inline(__always) func releaseScratch() {
+        if let held = scratch {
+            scratch = nil
+            proxy.scratches.give(held)
+        }
+    }
+
+    /// Every buffer and the scratch back to their pools: the connection is closed.
+    func releaseResources() {
+        let buffers = proxy.buffers
+        buffers.recycle(&inBuf)
+        buffers.recycle(&outBuf)
+        buffers.recycle(&reqOut)
+        reqUnsent = 0
+        releaseScratch()
     }
 
     func pauseRead() {
@@ -212,7 +256,7 @@ final class ClientConnection {
         }
         guard let held = backend else { return nil }
         backend = nil
-        held.inFlight -= 1
+        proxy.releaseSlot(held)
         return held
     }
 
@@ -222,6 +266,7 @@ final class ClientConnection {
         readEvent.free()
         writeEvent.free()
         close(fd)
+        releaseResources()
     }
 
     /// Called by the sweeper with the coarse clock.
@@ -244,8 +289,8 @@ final class ClientConnection {
 }
 
 private let clientReadCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
-    // next sweep, so it cannot be freed while its own callback runs.
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
+    // the loop pass, so it cannot be freed while its own callback runs.
     Unmanaged<ClientConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
         connection.proxy.tick()
         connection.onReadable()
@@ -253,8 +298,8 @@ private let clientReadCallback: event_callback_fn = { _, _, arg in
 }
 
 private let clientWriteCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
-    // next sweep, so it cannot be freed while its own callback runs.
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
+    // the loop pass, so it cannot be freed while its own callback runs.
     Unmanaged<ClientConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
         connection.proxy.tick()
         connection.onWritable()

@@ -1,13 +1,20 @@
 import CLibevent
 
-/// A persistent libevent event and whether it is currently added, so enabling twice costs nothing: every
-/// `event_add`/`event_del` that changes state is an `epoll_ctl`, the cost this design avoids per request.
+/// The one wrapper for a libevent event: client and upstream sockets, the listener, signals, health probes and
+/// timers. It remembers whether the event is added, so enabling twice costs nothing: every `event_add` /
+/// `event_del` that changes state is an `epoll_ctl`, the cost this design avoids per request.
 struct EventHandle {
     let event: OpaquePointer
+    let persistent: Bool
     private(set) var isAdded = false
 
-    init(base: OpaquePointer, fd: Int32, flags: Int32, callback: event_callback_fn, arg: UnsafeMutableRawPointer) {
-        event = event_new(base, fd, Int16(flags | EV_PERSIST), callback, arg)!
+    /// `fd` -1 makes a pure timer; `EV_SIGNAL` in `flags` makes `fd` a signal number.
+    init(
+        base: OpaquePointer, fd: Int32, flags: Int32, persistent: Bool = true, callback: event_callback_fn,
+        arg: UnsafeMutableRawPointer
+    ) {
+        self.persistent = persistent
+        event = event_new(base, fd, Int16(flags | (persistent ? EV_PERSIST : 0)), callback, arg)!
     }
 
     @inline(__always) mutating func enable() {
@@ -17,6 +24,13 @@ struct EventHandle {
         }
     }
 
+    /// Adds (or re-adds) the event with a timeout: a timer's period, or how long an I/O wait may last.
+    mutating func enable(milliseconds: Int) {
+        var interval = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        event_add(event, &interval)
+        isAdded = true
+    }
+
     @inline(__always) mutating func disable() {
         if isAdded {
             event_del(event)
@@ -24,5 +38,11 @@ struct EventHandle {
         }
     }
 
+    /// A non-persistent event is no longer added once its callback runs; its owner says so here.
+    @inline(__always) mutating func fired() {
+        if !persistent { isAdded = false }
+    }
+
+    /// Removes the event if added and frees it; the handle must not be used afterwards.
     func free() { event_free(event) }
 }

@@ -22,10 +22,13 @@ extension Proxy {
                     logger.error("accept: \(String(cString: strerror(code))); pausing accept for 100ms")
                     acceptGate = .pausedForResources
                     updateAccept()
-                    pauseTimer = addTimer(milliseconds: 100, repeating: false) { proxy in
-                        if proxy.acceptGate == .pausedForResources {
-                            proxy.acceptGate = .open
-                            proxy.updateAccept()
+                    if acceptRetryTimer == nil {
+                        acceptRetryTimer = addTimer(milliseconds: 100, repeating: false) { proxy in
+                            proxy.acceptRetryTimer = nil
+                            if proxy.acceptGate == .pausedForResources {
+                                proxy.acceptGate = .open
+                                proxy.updateAccept()
+                            }
                         }
                     }
                     return
@@ -46,14 +49,10 @@ extension Proxy {
     }
 
     func updateAccept() {
-        guard let listenEvent else { return }
-        let want = acceptGate == .open && !isShuttingDown
-        if want && !acceptEnabled {
-            event_add(listenEvent, nil)
-            acceptEnabled = true
-        } else if !want && acceptEnabled {
-            event_del(listenEvent)
-            acceptEnabled = false
+        if acceptGate == .open && !isQuiescing && !isShuttingDown {
+            listenEvent?.enable()
+        } else {
+            listenEvent?.disable()
         }
     }
 

@@ -4,11 +4,6 @@ import Logging
 
 /// Signals, reload and graceful shutdown.
 extension Proxy {
-    private final class SignalBox {
-        unowned(unsafe) let proxy: Proxy
-        init(proxy: Proxy) { self.proxy = proxy }
-    }
-
     func installSignals() {
         // A daemon must not depend on the signal state it was started with: a supervisor that spawns from a
         // thread blocking every signal (Foundation's Process from a Dispatch queue does) would leave these
@@ -18,16 +13,17 @@ extension Proxy {
         sigemptyset(&mask)
         for number in handled { sigaddset(&mask, number) }
         pthread_sigmask(SIG_UNBLOCK, &mask, nil)
-        let box = Unmanaged.passRetained(SignalBox(proxy: self)).toOpaque()
+        // The proxy frees these events in its deinit, so they never call into a proxy that is gone.
+        let arg = Unmanaged.passUnretained(self).toOpaque()
         for number in handled {
-            let event = event_new(base, number, Int16(EV_SIGNAL | EV_PERSIST), signalCallback, box)!
-            event_add(event, nil)
-            timers.append(event)
+            var event = EventHandle(base: base, fd: number, flags: EV_SIGNAL, callback: signalCallback, arg: arg)
+            event.enable()
+            signalEvents.append(event)
         }
     }
 
-    fileprivate static func handleSignal(_ number: Int32, _ box: UnsafeMutableRawPointer) {
-        let proxy = Unmanaged<SignalBox>.fromOpaque(box).takeUnretainedValue().proxy
+    fileprivate static func handleSignal(_ number: Int32, _ arg: UnsafeMutableRawPointer) {
+        let proxy = Unmanaged<Proxy>.fromOpaque(arg).takeUnretainedValue()
         proxy.tick()
         switch number {
         case SIGHUP: proxy.reload()
@@ -59,6 +55,9 @@ extension Proxy {
             || fresh.healthPath != config.healthPath || fresh.rise != config.rise || fresh.fall != config.fall
         config = kept
         accessLog.open(config.accessLog)
+        scratches.reconfigure(maxHeaders: config.maxHeaderCount, maxFree: Self.maxFreeScratches)
+        // A raised limit lets queued requests through now.
+        queue.needsService = !queue.isEmpty
 
         var next: [Backend] = []
         var added: [Backend] = []
@@ -99,43 +98,32 @@ extension Proxy {
         logger.notice("configuration reloaded: \(backends.count) backends")
     }
 
-    /// SIGTERM/SIGINT: stop accepting, let in-flight exchanges finish (each closing its connection), exit
-    /// when none is left or the grace period ends.
+    /// SIGTERM/SIGINT: close the listener, quiesce (every open connection ends at a request boundary), exit when
+    /// none is left or the grace period ends.
     func beginShutdown(signal name: String) {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         logger.notice("\(name): stopping; \(clients.count) connections, grace \(config.gracePeriodMs)ms")
         updateAccept()
-        if let listenEvent {
-            event_free(listenEvent)
-            self.listenEvent = nil
-        }
+        listenEvent?.free()
+        listenEvent = nil
         if listenFD >= 0 {
             close(listenFD)
             listenFD = -1
         }
         for backend in backends { backend.probe?.stop() }
-        var index = clients.count - 1
-        while index >= 0 {
-            if index < clients.count {
-                let client = clients[index]
-                client.closeAfterResponse = true
-                if client.phase == .idle { closeClient(client) }
-            }
-            index -= 1
-        }
-        if clients.isEmpty {
-            finishShutdown()
-            return
-        }
         graceTimer = addTimer(milliseconds: max(1, config.gracePeriodMs), repeating: false) { proxy in
             proxy.logger.warning("grace period over: closing \(proxy.clients.count) connections")
             while let client = proxy.clients.last { client.abort() }
             proxy.finishShutdown()
         }
+        beginQuiescing { $0.finishShutdown() }
     }
 
     func finishShutdown() {
+        guard !stopRequested else { return }
+        graceTimer?.cancel()
+        graceTimer = nil
         for backend in backends { closeIdle(of: backend) }
         accessLog.flush()
         admin?.stop()

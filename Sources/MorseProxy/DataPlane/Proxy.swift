@@ -16,9 +16,17 @@ public final class Proxy {
     var nextBackendID = 0
     var clients: [ClientConnection] = []
     var upstreams: [UpstreamConnection] = []
-    /// Connections closed since the last sweep. Holding them here lets event callbacks skip retain/release:
-    /// nothing is deallocated while one of its callbacks may still be on the stack.
+    /// Connections closed during this loop pass, freed at its end (`run`). Holding them until then lets event
+    /// callbacks skip retain/release: nothing is deallocated while one of its callbacks may still be on the stack.
     var graveyard: [AnyObject] = []
+    /// Buffers and per-request scratch, lent to connections only while bytes are in flight.
+    let buffers: BufferPool
+    let scratches: ScratchPool
+    /// Requests waiting for a backend below `backend-max-connections`, oldest first.
+    var queue = RequestQueue()
+    var queueStats = QueueStats()
+    /// Connections freed since the last time memory was handed back to the system (`Proxy.giveBackMemory`).
+    var freedSinceTrim = 0
     /// Writes queued during this loop iteration, performed once every ready event was handled.
     var pendingUpstreams: [UpstreamConnection] = []
     var pendingClients: [ClientConnection] = []
@@ -32,12 +40,19 @@ public final class Proxy {
     var now: Int64 = Clock.coarseMilliseconds()
 
     var listenFD: Int32 = -1
-    var listenEvent: OpaquePointer?
-    var acceptEnabled = false
+    var listenEvent: EventHandle?
     var acceptGate = AcceptGate.waitingForFirstChecks
-    var timers: [OpaquePointer] = []
-    var pauseTimer: OpaquePointer?
-    var graceTimer: OpaquePointer?
+    /// Every live timer (`LoopTimer`): one-shot ones leave when they fire, the rest when cancelled or at deinit.
+    var timers: [LoopTimer] = []
+    var signalEvents: [EventHandle] = []
+    /// The one-shot timer that reopens accept after EMFILE, while armed (never two at once).
+    var acceptRetryTimer: LoopTimer?
+    var graceTimer: LoopTimer?
+    var quiesceTimer: LoopTimer?
+    /// Set by `beginQuiescing`: no accepts, every response says `Connection: close`, idle connections close.
+    var isQuiescing = false
+    var quiescedAction: ((Proxy) -> Void)?
+    var quiesceStartMs: Int64 = 0
     var admin: AdminServer?
     var isShuttingDown = false
     var pendingFirstChecks = 0
@@ -72,6 +87,8 @@ public final class Proxy {
         event_config_free(eventConfig)
         self.base = base
         accessLog = AccessLog(target: config.accessLog)
+        buffers = BufferPool(maxFreeChunks: Self.maxFreeChunks)
+        scratches = ScratchPool(maxHeaders: config.maxHeaderCount, maxFree: Self.maxFreeScratches)
         let host = config.listen.host.contains(":") ? "[\(config.listen.host)]" : config.listen.host
         let hostBytes = Array("\(host):\(config.listen.port)".utf8)
         ownHost = .allocate(byteCount: hostBytes.count, alignment: 1)
@@ -82,6 +99,9 @@ public final class Proxy {
     deinit {
         ownHost.deallocate()
         accessLog.flush()
+        for timer in timers { timer.cancel() }
+        for event in signalEvents { event.free() }
+        listenEvent?.free()
         event_base_free(base)
     }
 
@@ -93,7 +113,10 @@ public final class Proxy {
         }
         installSignals()
         addTimer(milliseconds: 50) { $0.sweep() }
-        addTimer(milliseconds: 1000) { $0.accessLog.flush() }
+        addTimer(milliseconds: 1000) { proxy in
+            proxy.accessLog.flush()
+            proxy.giveBackMemory()
+        }
         startHealthChecks()
         logger.notice(
             "morse-proxy listening on \(config.listen), admin \(config.admin.map { "\($0)" } ?? "off"), backends \(backends.map { "\($0.name)=\($0.address)" }.joined(separator: " "))"
@@ -103,7 +126,9 @@ public final class Proxy {
         while !stopRequested {
             event_base_loop(base, EVLOOP_ONCE)
             runDeferredWrites()
+            freeClosed()
         }
+        freeClosed()
         accessLog.flush()
         logger.notice("morse-proxy stopped")
     }
@@ -112,7 +137,7 @@ public final class Proxy {
         do {
             let fd = try Sockets.listen(config.listen)
             let arg = Unmanaged.passUnretained(self).toOpaque()
-            listenEvent = event_new(base, fd, Int16(EV_READ | EV_PERSIST), acceptCallback, arg)
+            listenEvent = EventHandle(base: base, fd: fd, flags: EV_READ, callback: acceptCallback, arg: arg)
             return fd
         } catch {
             throw ProxyError("cannot listen on \(config.listen): \(error)")
@@ -124,7 +149,8 @@ public final class Proxy {
     /// Upstream writes first (requests reach backends sooner), then client writes; either may queue more of
     /// the other (an error answer, a pipelined request), hence the outer loop.
     func runDeferredWrites() {
-        while !pendingUpstreams.isEmpty || !pendingClients.isEmpty {
+        while !pendingUpstreams.isEmpty || !pendingClients.isEmpty || queue.needsService {
+            if queue.needsService { serviceQueue() }
             var index = 0
             while index < pendingUpstreams.count {
                 let connection = pendingUpstreams[index]
@@ -157,20 +183,34 @@ public final class Proxy {
         return backend
     }
 
+    enum Pick {
+        case chosen(Backend)
+        /// Eligible backends exist, but every one is at `backend-max-connections`: the request waits.
+        case allBusy
+        case noneEligible
+    }
+
     @inline(__always)
-    func pickBackend(excluding tried: UInt64) -> Backend? {
+    func pickBackend(excluding tried: UInt64) -> Pick {
         let list = backends
-        if let index = balancer.next(
-            count: list.count,
-            eligible: { list[$0].isEligible && tried & (1 << UInt64(list[$0].id & 63)) == 0 })
-        {
-            return list[index]
+        let limit = config.backendMaxConnections
+        // A request already waiting goes first: a newcomer may not overtake the queue.
+        let roomy: (Backend) -> Bool = { limit == 0 || $0.inFlight < limit }
+        if queue.isEmpty || queue.servicing {
+            if let index = balancer.next(
+                count: list.count,
+                eligible: { list[$0].isEligible && roomy(list[$0]) && tried & (1 << UInt64(list[$0].id & 63)) == 0 })
+            {
+                return .chosen(list[index])
+            }
+            // Every eligible backend with room was tried already: go round again rather than give up early.
+            if tried != 0,
+                let index = balancer.next(count: list.count, eligible: { list[$0].isEligible && roomy(list[$0]) })
+            {
+                return .chosen(list[index])
+            }
         }
-        // Every eligible backend was tried already: go round again rather than give up early.
-        guard tried != 0, let index = balancer.next(count: list.count, eligible: { list[$0].isEligible }) else {
-            return nil
-        }
-        return list[index]
+        return list.contains(where: { $0.isEligible }) ? .allBusy : .noneEligible
     }
 
     func passiveFailure(_ backend: Backend, _ detail: String) {
@@ -188,6 +228,8 @@ public final class Proxy {
     ) {
         guard transition != .none else { return }
         if transition == .wentDown { closeIdle(of: backend) }
+        // A backend that came up takes queued requests; one that went down may leave the queue with none.
+        queue.needsService = !queue.isEmpty
         let tenths = (now - backend.healthSinceMs) / 100
         backend.healthSinceMs = now
         if acceptGate == .waitingForFirstChecks { return }
@@ -221,13 +263,13 @@ public final class Proxy {
     func release(_ connection: UpstreamConnection, reusable: Bool) {
         connection.client = nil
         let backend = connection.backend
-        guard reusable, !isShuttingDown, !backend.removed, backend.idle.count < config.poolMaxIdle,
+        guard reusable, !isQuiescing, !backend.removed, backend.idle.count < config.poolMaxIdle,
             connection.generation == backend.generation
         else {
             closeUpstream(connection)
             return
         }
-        connection.inBuf.clear()
+        buffers.recycle(&connection.inBuf)
         connection.parse.dechunkTarget = nil
         connection.resumeRead()
         connection.deadline = now + Int64(config.poolIdleTimeoutMs)
@@ -273,15 +315,34 @@ public final class Proxy {
             }
         }
         client.registryIndex = -1
+        if client.isQueued { queue.remove(client) }
         if acceptGate == .atConnectionLimit && clients.count < config.maxConnections {
             acceptGate = .open
             updateAccept()
         }
-        if isShuttingDown && clients.isEmpty { finishShutdown() }
+        if isQuiescing && clients.isEmpty { quiesced() }
+    }
+
+    /// End of a loop pass: what closed during it is freed now, not at a later sweep.
+    @inline(__always) func freeClosed() {
+        if graveyard.isEmpty { return }
+        freedSinceTrim += graveyard.count
+        graveyard.removeAll(keepingCapacity: graveyard.count <= 256)
+    }
+
+    /// Once a second: pooled memory not needed during the last second goes back to the system, and so does the
+    /// allocator's free memory once many connections were freed (glibc keeps it in its heap otherwise).
+    func giveBackMemory() {
+        buffers.decay()
+        if freedSinceTrim >= 1000 {
+            freedSinceTrim = 0
+            malloc_trim(0)
+        }
     }
 
     func sweep() {
-        graveyard.removeAll(keepingCapacity: true)
+        expireQueued()
+        if isQuiescing { closeIdleWhileQuiescing() }
         var index = clients.count - 1
         while index >= 0 {
             if index < clients.count { clients[index].checkDeadline(now: now) }
@@ -315,41 +376,22 @@ public final class Proxy {
 
     // MARK: Timers
 
-    private final class TimerBox {
-        unowned(unsafe) let proxy: Proxy
-        let action: (Proxy) -> Void
-        init(proxy: Proxy, action: @escaping (Proxy) -> Void) {
-            self.proxy = proxy
-            self.action = action
-        }
-    }
-
-    /// A persistent timer; the box is retained for the life of the proxy.
     @discardableResult
-    func addTimer(milliseconds: Int, repeating: Bool = true, _ action: @escaping (Proxy) -> Void) -> OpaquePointer {
-        let box = Unmanaged.passRetained(TimerBox(proxy: self, action: action)).toOpaque()
-        let flags = repeating ? Int16(EV_PERSIST) : 0
-        let event = event_new(base, -1, flags, timerCallback, box)!
-        var interval = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
-        event_add(event, &interval)
-        timers.append(event)
-        return event
+    func addTimer(milliseconds: Int, repeating: Bool = true, _ action: @escaping (Proxy) -> Void) -> LoopTimer {
+        let timer = LoopTimer(proxy: self, milliseconds: milliseconds, repeating: repeating, action: action)
+        timers.append(timer)
+        return timer
     }
 
-    fileprivate static func fire(_ box: UnsafeMutableRawPointer) {
-        let timer = Unmanaged<TimerBox>.fromOpaque(box).takeUnretainedValue()
-        timer.proxy.tick()
-        timer.action(timer.proxy)
+    /// Called by a timer that cancelled itself or fired its only time.
+    func forget(_ timer: LoopTimer) {
+        if let index = timers.firstIndex(where: { $0 === timer }) { timers.remove(at: index) }
     }
 }
 
 struct ProxyError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-private let timerCallback: event_callback_fn = { _, _, arg in
-    Proxy.fire(arg!)
 }
 
 private let acceptCallback: event_callback_fn = { _, _, arg in

@@ -3,7 +3,7 @@ import Glibc
 import Logging
 
 /// One TCP connection to a backend: attached to a client while it carries that client's request, otherwise
-/// idle in its backend's pool. Its read event stays added while idle so a backend closing the connection is
+/// idle in its backend's pool, where it holds no buffer (the input chunk is taken on `attach`). Its read event stays added while idle so a backend closing the connection is
 /// noticed at once, and stays added while active, so a request costs no `epoll_ctl` on this side.
 final class UpstreamConnection {
     unowned(unsafe) let proxy: Proxy
@@ -11,7 +11,7 @@ final class UpstreamConnection {
     let fd: Int32
     var readEvent: EventHandle!
     var writeEvent: EventHandle!
-    var inBuf: ByteBuffer
+    var inBuf = ByteBuffer()
     let parse: ParseState
     var parsePos = 0
     var client: ClientConnection?
@@ -32,8 +32,6 @@ final class UpstreamConnection {
         generation = backend.generation
         self.fd = fd
         self.connecting = connecting
-        let capacity = max(64 * 1024, proxy.config.maxHeaderBytes + 4096)
-        inBuf = ByteBuffer(capacity: capacity)
         parse = ParseState(type: HTTP_RESPONSE, base: inBuf.base, maxHeaders: proxy.config.maxHeaderCount)
         let arg = Unmanaged.passUnretained(self).toOpaque()
         readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: upstreamReadCallback, arg: arg)
@@ -45,15 +43,16 @@ final class UpstreamConnection {
         }
     }
 
-    deinit { inBuf.deallocate() }
-
-    func attach(_ client: ClientConnection) {
+    /// Returns false when no buffer could be had; the caller treats that as a failed connect.
+    func attach(_ client: ClientConnection) -> Bool {
+        guard proxy.buffers.fill(&inBuf) else { return false }
         self.client = client
         sentThisAttempt = 0
         parse.reset()
         parse.base = inBuf.base
         parsePos = 0
         if !connecting { deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs) }
+        return true
     }
 
     func onReadable() {
@@ -63,7 +62,14 @@ final class UpstreamConnection {
             return
         }
         if inBuf.writableTail == 0 {
-            if parse.headersComplete { inBuf.compact() }
+            if parse.headersComplete {
+                inBuf.compact()
+            } else if inBuf.capacity < proxy.largeInputCapacity
+                && proxy.buffers.grow(&inBuf, to: proxy.largeInputCapacity)
+            {
+                // A response head larger than one chunk: offsets stay valid, the parser's base moves.
+                parse.base = inBuf.base
+            }
             if inBuf.writableTail == 0 {
                 pauseRead()
                 return
@@ -176,12 +182,13 @@ final class UpstreamConnection {
         readEvent.free()
         writeEvent.free()
         close(fd)
+        proxy.buffers.recycle(&inBuf)
     }
 }
 
 private let upstreamReadCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
-    // next sweep, so it cannot be freed while its own callback runs.
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
+    // the loop pass, so it cannot be freed while its own callback runs.
     Unmanaged<UpstreamConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
         connection.proxy.tick()
         connection.onReadable()
@@ -189,8 +196,8 @@ private let upstreamReadCallback: event_callback_fn = { _, _, arg in
 }
 
 private let upstreamWriteCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the
-    // next sweep, so it cannot be freed while its own callback runs.
+    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
+    // the loop pass, so it cannot be freed while its own callback runs.
     Unmanaged<UpstreamConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
         connection.proxy.tick()
         connection.onWritable()

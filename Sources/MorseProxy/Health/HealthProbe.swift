@@ -7,8 +7,8 @@ import Logging
 final class HealthProbe {
     unowned(unsafe) let proxy: Proxy
     unowned(unsafe) let backend: Backend
-    private var timer: OpaquePointer?
-    private var io: OpaquePointer?
+    private var timer: EventHandle?
+    private var io: EventHandle?
     private var fd: Int32 = -1
     private var buffer = ByteBuffer(capacity: 4096)
     private let parse: ParseState
@@ -32,19 +32,16 @@ final class HealthProbe {
     /// First check now, then every interval.
     func start() {
         let arg = Unmanaged.passUnretained(self).toOpaque()
-        timer = event_new(proxy.base, -1, Int16(EV_PERSIST), probeTimerCallback, arg)
-        let interval = proxy.config.healthIntervalMs
-        var tv = timeval(tv_sec: interval / 1000, tv_usec: (interval % 1000) * 1000)
-        event_add(timer, &tv)
+        var timer = EventHandle(base: proxy.base, fd: -1, flags: 0, callback: probeTimerCallback, arg: arg)
+        timer.enable(milliseconds: proxy.config.healthIntervalMs)
+        self.timer = timer
         begin()
     }
 
     func stop() {
         stopped = true
-        if let timer {
-            event_free(timer)
-            self.timer = nil
-        }
+        timer?.free()
+        timer = nil
         finishIO()
     }
 
@@ -60,7 +57,8 @@ final class HealthProbe {
         case .connected(let socket), .inProgress(let socket):
             fd = socket
             let arg = Unmanaged.passUnretained(self).toOpaque()
-            io = event_new(proxy.base, fd, Int16(EV_WRITE), probeIOCallback, arg)
+            io = EventHandle(
+                base: proxy.base, fd: fd, flags: EV_WRITE, persistent: false, callback: probeIOCallback, arg: arg)
             arm()
         case .failed(let code):
             finish(ok: false, status: 0, detail: "connect: \(String(cString: strerror(code)))")
@@ -68,9 +66,7 @@ final class HealthProbe {
     }
 
     private func arm() {
-        let remaining = max(1, deadline - Clock.coarseMilliseconds())
-        var tv = timeval(tv_sec: Int(remaining / 1000), tv_usec: Int(remaining % 1000) * 1000)
-        event_add(io, &tv)
+        io?.enable(milliseconds: Int(max(1, deadline - Clock.coarseMilliseconds())))
     }
 
     fileprivate func ioReady(_ what: Int16) {
@@ -93,9 +89,9 @@ final class HealthProbe {
                 return
             }
             requestSent = true
-            event_free(io)
+            io?.free()
             let arg = Unmanaged.passUnretained(self).toOpaque()
-            io = event_new(proxy.base, fd, Int16(EV_READ | EV_PERSIST), probeIOCallback, arg)
+            io = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: probeIOCallback, arg: arg)
             arm()
             return
         }
@@ -118,10 +114,8 @@ final class HealthProbe {
     }
 
     private func finishIO() {
-        if let io {
-            event_free(io)
-            self.io = nil
-        }
+        io?.free()
+        io = nil
         if fd >= 0 {
             close(fd)
             fd = -1

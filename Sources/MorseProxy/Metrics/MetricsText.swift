@@ -66,6 +66,27 @@ enum MetricsText {
         out += "# HELP morse_proxy_accepted_total Client connections accepted.\n"
         out += "# TYPE morse_proxy_accepted_total counter\n"
         out += "morse_proxy_accepted_total \(proxy.acceptedTotal)\n"
+        let queue = proxy.queueStats
+        out += "# HELP morse_proxy_queue_length Requests waiting for a backend below backend-max-connections.\n"
+        out += "# TYPE morse_proxy_queue_length gauge\n"
+        out += "morse_proxy_queue_length \(proxy.queue.count)\n"
+        out += "# HELP morse_proxy_queue_oldest_wait_seconds How long the oldest waiting request has waited.\n"
+        out += "# TYPE morse_proxy_queue_oldest_wait_seconds gauge\n"
+        out += "morse_proxy_queue_oldest_wait_seconds \(Double(proxy.oldestQueuedWaitMs) / 1000)\n"
+        out += "# HELP morse_proxy_queue_wait_seconds Time requests waited in the queue before a backend took them.\n"
+        out += "# TYPE morse_proxy_queue_wait_seconds summary\n"
+        out += "morse_proxy_queue_wait_seconds_sum \(Double(queue.waitMsTotal) / 1000)\n"
+        out += "morse_proxy_queue_wait_seconds_count \(queue.dequeuedTotal)\n"
+        out += "# HELP morse_proxy_queue_timeouts_total Requests answered 503 after backend-queue-timeout.\n"
+        out += "# TYPE morse_proxy_queue_timeouts_total counter\n"
+        out += "morse_proxy_queue_timeouts_total \(queue.timeoutsTotal)\n"
+        out += "# HELP morse_proxy_buffer_bytes Bytes of connection buffers held, in use or kept free.\n"
+        out += "# TYPE morse_proxy_buffer_bytes gauge\n"
+        out += "morse_proxy_buffer_bytes \(proxy.buffers.bytesHeld)\n"
+        out += "# HELP morse_proxy_buffer_chunks Buffer chunks by use.\n"
+        out += "# TYPE morse_proxy_buffer_chunks gauge\n"
+        out += "morse_proxy_buffer_chunks{state=\"in_use\"} \(proxy.buffers.chunksInUse)\n"
+        out += "morse_proxy_buffer_chunks{state=\"free\"} \(proxy.buffers.freeChunks)\n"
         return out
     }
 }

@@ -212,3 +212,27 @@ final class HTTPRulesTests: XCTestCase {
         XCTAssertEqual(hosts, ["127.0.0.1:\(proxy.port)"])
     }
 }
+
+extension HTTPRulesTests {
+    /// A keep-alive request the proxy answers itself (Max-Forwards: 0) must leave the connection ready for the
+    /// next: the proxy used to answer the same buffered request again and again until its stack overflowed.
+    func testAKeepAliveRequestAnsweredByTheProxyLeavesTheConnectionUsable() throws {
+        let backend = try BackendProcess("b")
+        let proxy = try ProxyProcess(backends: [backend])
+        let connection = try RawConnection(port: proxy.port)
+        for _ in 0..<3 {
+            connection.send("OPTIONS * HTTP/1.1\r\nHost: t\r\nMax-Forwards: 0\r\n\r\n")
+            let answer = try connection.readResponse()
+            XCTAssertEqual(answer.status, 200)
+            XCTAssertNil(answer.header("X-Served-By"), "Max-Forwards: 0 went to the backend")
+        }
+        connection.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try connection.readResponse().header("X-Served-By"), "b")
+        // With a body it cannot stay (the body is not read): answered, then closed.
+        connection.send("OPTIONS * HTTP/1.1\r\nHost: t\r\nMax-Forwards: 0\r\nContent-Length: 3\r\n\r\nabc")
+        let withBody = try connection.readResponse()
+        XCTAssertEqual(withBody.status, 200)
+        XCTAssertEqual(withBody.header("Connection"), "close")
+        XCTAssertTrue(proxy.process.isRunning)
+    }
+}

@@ -143,6 +143,19 @@ final class ProxyProcess: @unchecked Sendable {
         return result
     }
 
+    /// The whole /status object: top-level counters, "queue", "buffers" and "backends".
+    func statusObject() throws -> [String: Any] {
+        let response = try admin("GET", "/status")
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+    }
+
+    /// One number of a /status section ("queue", "buffers"), or of the top level when `section` is nil.
+    func statusNumber(_ section: String?, _ key: String) throws -> Int {
+        let object = try statusObject()
+        let scope = section.flatMap { object[$0] as? [String: Any] } ?? object
+        return (scope[key] as? NSNumber)?.intValue ?? -1
+    }
+
     /// Seconds until /status shows backend `name` in `state`, polled every 10 ms; nil when not within `seconds`.
     func secondsUntil(_ name: String, is state: String, within seconds: Double = 3) throws -> Double? {
         let start = Date()
