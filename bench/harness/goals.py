@@ -41,12 +41,26 @@ class Goal:
 
 
 GOALS: tuple[Goal, ...] = (
+    # issue 9
     Goal("keepalive_healthz", "rps", ">=", 1.10, peer="haproxy"),
     Goal("encode", "rps", ">=", 1.10, peer="haproxy"),
     Goal("open_loop", "p99", "<=", 1.00, peer="haproxy"),
     Goal("keepalive_healthz", "cpu10k", "<=", 0.80, peer="haproxy"),
     Goal("idle_connections", "rss_mib", "<=", 64, requires=(Requirement("held", ">=", "connections"),)),
     Goal("worker_sigkill", "errors", "<=", 0, over_runs="sum"),
+    # issue 17, must hold: memory on demand, and given back after every scenario
+    Goal("idle_connections", "kib_per_conn", "<=", 2.0, requires=(Requirement("held", ">=", "connections"),)),
+    *(Goal(name, "rss_return", "<=", 1.20) for name in (
+        "keepalive_healthz", "close_healthz", "encode", "audio", "healthz_256_connections", "open_loop",
+        "idle_connections")),
+    # issue 17, aims: many connections, connection churn, CPU per request against the better peer
+    Goal("healthz_256_connections", "rps", ">=", 1.10, peer="haproxy"),
+    Goal("healthz_256_connections", "p99", "<=", 1.00, peer="haproxy"),
+    Goal("close_healthz", "cpu10k", "<=", 1.00, peer="haproxy"),
+    Goal("close_healthz", "rps", ">=", 1.00, peer="haproxy"),
+    Goal("keepalive_healthz", "cpu10k", "<=", 1.00, peer="nginx"),
+    Goal("encode", "cpu10k", "<=", 1.00, peer="haproxy"),
+    Goal("encode", "cpu10k", "<=", 1.00, peer="nginx"),
 )
 
 

@@ -111,8 +111,9 @@ def hold_idle(port: int, pid: int, count: int, hold_seconds: float) -> Metrics:
     rss_held, peak = measure.rss_mib(pid), measure.peak_rss_mib(pid)
     for s in sockets:
         s.close()
+    per_conn = (rss_held - rss_before) * 1024 / held if held else float("nan")
     return {"rss_before": rss_before, "rss_mib": rss_held, "peak_mib": peak, "held": held, "answered": answered,
-            "errors": errors}
+            "errors": errors, "kib_per_conn": per_conn}
 
 
 def connect_nonblocking(port: int) -> socket.socket:

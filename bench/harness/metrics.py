@@ -30,6 +30,10 @@ METRICS: dict[str, Metric] = {
     "errors": Metric("failed requests", "", ".0f"),
     "held": Metric("held", "", ".0f"),
     "answered": Metric("answered", "", ".0f"),
+    "kib_per_conn": Metric("RSS growth per idle connection", "KiB", ".2f"),
+    # RSS before the front's next run (at least one other front's run later) over RSS before this run: whether the
+    # memory a scenario took was given back
+    "rss_return": Metric("RSS after / before", "", ".2f"),
 }
 
 

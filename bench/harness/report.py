@@ -36,7 +36,7 @@ def load_results(outcome: Outcome) -> list[ScenarioResult]:
 # the main table's measured columns; a ratio column per peer follows them
 MAIN_COLUMNS = (Column("req/s", "rps"), Column("p50 ms", "p50", ".3f"), Column("p99 ms", "p99", ".3f"),
                 Column("CPU s/10k", "cpu10k", ".3f"), Column("peak RSS MiB", "rss_mib", ".1f"),
-                Column("errors", "errors"))
+                Column("RSS after/before", "rss_return", ".2f"), Column("errors", "errors"))
 
 
 def cell(result: ScenarioResult, front: str, column: Column) -> str:
@@ -93,7 +93,7 @@ def ratios(outcome: Outcome) -> list[Block]:
 
 def goals(outcome: Outcome) -> list[Block]:
     rows = [f"| {v.name} | {v.measured} | {'met' if v.met else '**missed**'} |" for v in outcome.verdicts]
-    return [["## Goals (issue 9)"], ["| goal | measured | |", "|---|---|---|", *rows]]
+    return [["## Goals (issues 9 and 17)"], ["| goal | measured | |", "|---|---|---|", *rows]]
 
 
 def perf_link(perf_name: str | None) -> list[Block]:

@@ -1,11 +1,12 @@
 """Runs the selected scenarios: each (front, scenario) `reps` times, the fronts interleaved (A B C D A B C D ...)
 so that a shift in the shared machine's load falls on every front alike."""
 
+import time
 from dataclasses import dataclass
 
-from . import goals
-from .common import log
-from .fronts import FRONT_NAMES
+from . import goals, measure
+from .common import Metrics, log
+from .fronts import FRONT_NAMES, Front
 from .machine import Machine
 from .scenario import ONCE, Context, Scenario, ScenarioResult
 from .settings import Settings
@@ -31,6 +32,7 @@ def run(ctx: Context, scenarios: tuple[Scenario, ...]) -> dict[str, ScenarioResu
     reps = ctx.settings.reps
     total = sum(reps * len(FRONT_NAMES) for s in scenarios if s.per_front)
     done = 0
+    returned = RSSReturn()
     for scenario in scenarios:
         result = results[scenario.name]
         result.params.update(scenario.prepare(ctx, results))
@@ -44,8 +46,34 @@ def run(ctx: Context, scenarios: tuple[Scenario, ...]) -> dict[str, ScenarioResu
             for front in ctx.cluster.fronts:
                 ctx.cluster.check_alive()
                 done += 1
+                returned.measure(front)
                 metrics = scenario.run(ctx, front, result.params)
+                returned.started(front, metrics)
                 result.runs[front.name].append(metrics)
                 log(f"[{done}/{total}] ({scenario.label}) rep {rep} {front.name:<11} "
                     f"{scenario.describe(metrics, front)}")
+    time.sleep(RSSReturn.SETTLE_SECONDS)
+    for front in ctx.cluster.fronts:
+        returned.measure(front)
     return results
+
+
+class RSSReturn:
+    """Whether a front gives back the memory a run took: its RSS right before its next run (at least one other
+    front's run later), or at the end, over its RSS right before the run. Every front is measured alike."""
+
+    SETTLE_SECONDS = 2.5  # after the last run: morse-proxy's pools give back within two seconds
+
+    def __init__(self) -> None:
+        self.pending: dict[str, tuple[Metrics, float]] = {}  # front -> (its last run's metrics, RSS before it)
+        self.before: dict[str, float] = {}
+
+    def measure(self, front: Front) -> None:
+        rss = measure.rss_mib(front.pid)
+        self.before[front.name] = rss
+        if front.name in self.pending:
+            metrics, start = self.pending.pop(front.name)
+            metrics["rss_return"] = rss / start if start > 0 else float("nan")
+
+    def started(self, front: Front, metrics: Metrics) -> None:
+        self.pending[front.name] = (metrics, self.before[front.name])

@@ -84,7 +84,8 @@ class IdleConnections(Scenario):
 
     section: Section = FrontTable("({connections:.0f} connections, each served one `/healthz`, held idle):", (
         Column("RSS before MiB", "rss_before", ".1f"), Column("RSS held MiB", "rss_mib", ".1f"),
-        Column("peak MiB", "peak_mib", ".1f"), Column("held", "held"), Column("errors", "errors")))
+        Column("peak MiB", "peak_mib", ".1f"), Column("KiB per conn", "kib_per_conn", ".2f"),
+        Column("RSS after/before", "rss_return", ".2f"), Column("held", "held"), Column("errors", "errors")))
 
     def check(self, ctx: Context) -> Params:
         return {"connections": ctx.settings.idle}

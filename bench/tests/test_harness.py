@@ -12,7 +12,7 @@ from pathlib import Path
 from harness import goals, report
 from harness.chart import chart
 from harness.common import BenchError, Metrics
-from harness.fronts import FRONT_NAMES, SUBJECT
+from harness.fronts import FRONT_NAMES, FRONTS, SUBJECT
 from harness.machine import Machine
 from harness.runner import Outcome
 from harness.scenario import ONCE, MainTable, ScenarioResult
@@ -87,7 +87,8 @@ class Outputs(unittest.TestCase):
         outcome = synthetic()
         md = report.markdown(outcome, "STAMP", "STAMP.png", None)
         loads = [s for s in SCENARIOS if isinstance(s.section, MainTable)]
-        rows = [line for line in md.splitlines() if line.startswith("| ") and line.count("|") == 11]
+        cells = 2 + len(report.MAIN_COLUMNS) + sum(1 for front in FRONTS if front.peer)  # scenario, front, ...
+        rows = [line for line in md.splitlines() if line.startswith("| ") and line.count("|") == cells + 1]
         self.assertEqual(len(rows), 1 + len(loads) * len(FRONT_NAMES))  # the header and one row per front
         for s in SCENARIOS:
             self.assertIn(f"({s.label})", md)

@@ -60,11 +60,13 @@ for line in table:
     rps = float(cells[2])
     assert rps > 0, f"no requests/s in {line}"
     assert float(cells[3]) > 0 and float(cells[4].split()[0]) > 0, f"no latency in {line}"
-for heading in [f"**{s.title}" for s in SCENARIOS if s not in loads] + ["## Ratios (same run)", "## Goals (issue 9)",
+for heading in [f"**{s.title}" for s in SCENARIOS if s not in loads] + ["## Ratios (same run)", "## Goals (issues 9 and 17)",
                                                                        "Machine:"]:
     assert heading in md, f"'{heading}' missing"
 for front in FRONT_NAMES:  # the idle connections' table (g)
-    assert re.search(rf"^\| {re.escape(front)} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \| \d+ \|$", md, re.M), \
+    # RSS before, held, peak; KiB per connection and RSS after/before ("–" when not measured); held; errors
+    assert re.search(rf"^\| {re.escape(front)} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| (-?[\d.]+|–) \| ([\d.]+|–) "
+                     rf"\| \d+ \| \d+ \|$", md, re.M), \
         f"(g) row of {front} missing or malformed"
 goals = [l for l in md.splitlines() if re.match(r"^\| .* \| (met|\*\*missed\*\*) \|$", l)]
 assert len(goals) == len(GOALS), f"{len(goals)} goal rows, want {len(GOALS)}"
