@@ -29,22 +29,9 @@ extension ClientConnection {
         parse.reset()
         parse.base = inBuf.base
         parsePos = 0
-        requestStartNs = Clock.nanoseconds()
+        // Nothing of the previous request survives: a new exchange starts from its defaults.
+        exchange = Exchange(requestStartNs: Clock.nanoseconds())
         deadline = proxy.now + Int64(proxy.config.clientHeaderTimeoutMs)
-        attempts = 0
-        triedMask = 0
-        replayable = true
-        requestComplete = false
-        responseStarted = false
-        status = 0
-        bytesOut = 0
-        requestIDLength = 0
-        dispatchNs = 0
-        responseHeadNs = 0
-        backend = nil
-        lastBackend = nil
-        logMethodLength = 0
-        logTargetLength = 0
     }
 
     private func parseHead() {
@@ -101,16 +88,16 @@ extension ClientConnection {
 
     private func handleHead() {
         let parser = parse.parser.pointee
-        isHTTP10 = parser.http_major == 1 && parser.http_minor == 0
+        exchange.isHTTP10 = parser.http_major == 1 && parser.http_minor == 0
         guard parser.http_major == 1, parser.http_minor <= 1 else {
             respondLocally(505, "only HTTP/1.0 and HTTP/1.1 are supported", close: true)
             return
         }
         let method = UInt32(parser.method)
-        isHeadRequest = method == HTTP_HEAD.rawValue
-        idempotent = HeadRules.isIdempotent(method: method)
-        keepAlive = http_should_keep_alive(parse.parser) != 0
-        closeAfterResponse = !keepAlive || proxy.isQuiescing
+        exchange.isHeadRequest = method == HTTP_HEAD.rawValue
+        exchange.idempotent = HeadRules.isIdempotent(method: method)
+        exchange.keepAlive = http_should_keep_alive(parse.parser) != 0
+        exchange.closeAfterResponse = !exchange.keepAlive || proxy.isQuiescing
         if parse.tooManyHeaders {
             respondLocally(431, "more than \(proxy.config.maxHeaderCount) header fields", close: true)
             return
@@ -124,13 +111,13 @@ extension ClientConnection {
             return
         }
         let verdict = HeadRules.checkRequest(
-            base: inBuf.base, spans: parse.spans, count: parse.spanCount, isHTTP10: isHTTP10)
+            base: inBuf.base, spans: parse.spans, count: parse.spanCount, isHTTP10: exchange.isHTTP10)
         if verdict.status != 0 {
             respondLocally(verdict.status, verdict.reason, close: true)
             return
         }
         // A key the backend deduplicates by makes even a POST safe to resend after its backend died mid-request.
-        if verdict.hasIdempotencyKey { idempotent = true }
+        if verdict.hasIdempotencyKey { exchange.idempotent = true }
         if verdict.hasContentLength && parser.content_length > UInt64(proxy.config.maxBodyBytes) {
             respondLocally(413, "request body larger than \(proxy.config.maxBodyBytes) bytes", close: true)
             return
@@ -143,10 +130,10 @@ extension ClientConnection {
                 return
             }
             requestID.copyMemory(from: inBuf.base + Int(span.valueStart), byteCount: Int(span.valueLength))
-            requestIDLength = Int(span.valueLength)
+            exchange.requestIDLength = Int(span.valueLength)
         } else {
             proxy.requestIDs.write(to: requestID)
-            requestIDLength = RequestIDGenerator.length
+            exchange.requestIDLength = RequestIDGenerator.length
             generated = true
         }
         guard let target = requestTarget(method: method) else { return }
@@ -166,7 +153,8 @@ extension ClientConnection {
                 _ = parse.execute(inBuf.base + parsePos, 1)
                 inBuf.consume(1)
                 let bodyFollows = !parse.messageComplete || parse.hasError
-                respondLocally(200, "max-forwards reached at morse-proxy", close: closeAfterResponse || bodyFollows)
+                respondLocally(
+                    200, "max-forwards reached at morse-proxy", close: exchange.closeAfterResponse || bodyFollows)
                 return
             }
             maxForwards = Int(min(value - 1, 1 << 31))
@@ -184,7 +172,7 @@ extension ClientConnection {
         if host.count == 0 && verdict.hostIndex < 0 { host = UnsafeRawBufferPointer(proxy.ownHost) }
         let additions = HeadWriter.RequestAdditions(
             clientAddress: UnsafeRawBufferPointer(start: peer, count: peerLength),
-            requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength),
+            requestID: UnsafeRawBufferPointer(start: requestID, count: exchange.requestIDLength),
             generatedRequestID: generated, hostOverride: host, decrementedMaxForwards: maxForwards)
         var written = HeadWriter.writeRequest(
             into: &reqOut, method: methodBytes, target: target.path, base: inBuf.base, spans: parse.spans,
@@ -208,11 +196,11 @@ extension ClientConnection {
             respondToParseError()
             return
         }
-        requestComplete = parse.messageComplete
-        phase = requestComplete ? .awaiting : .body
+        exchange.requestComplete = parse.messageComplete
+        phase = exchange.requestComplete ? .awaiting : .body
         bodyStartMs = proxy.now
-        deadline = requestComplete ? .max : bodyDeadline()
-        if !requestComplete { appendBody() }
+        deadline = exchange.requestComplete ? .max : bodyDeadline()
+        if !exchange.requestComplete { appendBody() }
         if phase == .closing { return }
         dispatch()
     }
@@ -270,10 +258,10 @@ extension ClientConnection {
     }
 
     private func rememberForLog(method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer) {
-        logMethodLength = min(method.count, 32)
-        logLine.copyMemory(from: method.baseAddress!, byteCount: logMethodLength)
-        logTargetLength = min(target.count, Self.maxLoggedTarget)
-        (logLine + 32).copyMemory(from: target.baseAddress!, byteCount: logTargetLength)
+        exchange.logMethodLength = min(method.count, 32)
+        logLine.copyMemory(from: method.baseAddress!, byteCount: exchange.logMethodLength)
+        exchange.logTargetLength = min(target.count, Self.maxLoggedTarget)
+        (logLine + 32).copyMemory(from: target.baseAddress!, byteCount: exchange.logTargetLength)
     }
 
     /// Streams body bytes into `reqOut`, never feeding the parser more than fits so parsed == forwarded.
@@ -285,12 +273,12 @@ extension ClientConnection {
                 let sentEnd = reqOut.writeIndex - reqUnsent
                 if sentEnd > reqOut.readIndex {
                     reqOut.readIndex = sentEnd
-                    replayable = false
+                    exchange.replayable = false
                     reqOut.compact()
                     room = reqOut.capacity - reqOut.writeIndex
                 }
             }
-            if room == 0 && replayable && reqOut.capacity < proxy.largeRequestCapacity
+            if room == 0 && exchange.replayable && reqOut.capacity < proxy.largeRequestCapacity
                 && proxy.buffers.grow(&reqOut, to: proxy.largeRequestCapacity)
             {
                 // Bodies up to the large buffer stay whole, so they can still be resent to another backend.
@@ -314,9 +302,9 @@ extension ClientConnection {
             reqUnsent += consumed
             inBuf.consume(consumed)
             if parse.messageComplete {
-                requestComplete = true
+                exchange.requestComplete = true
                 phase = .awaiting
-                deadline = responseStarted ? deadline : .max
+                deadline = exchange.responseStarted ? deadline : .max
             } else if consumed < feed {
                 respondLocally(400, "malformed request body", close: true)
                 return
@@ -353,28 +341,30 @@ extension ClientConnection {
     /// Chooses a backend and an upstream connection for the current attempt, or waits in the proxy's queue
     /// when every eligible backend is at `backend-max-connections`.
     func dispatch() {
-        attempts += 1
+        exchange.attempts += 1
         let chosen: Backend
-        switch proxy.pickBackend(excluding: triedMask) {
+        switch proxy.pickBackend(excluding: exchange.triedMask) {
         case .chosen(let backend):
             chosen = backend
         case .allBusy:
-            attempts -= 1
+            exchange.attempts -= 1
             proxy.enqueue(self)
             return
         case .noneEligible:
-            if attempts == 1 {
-                respondLocally(503, "no backend is available", close: closeAfterResponse || !requestComplete)
+            if exchange.attempts == 1 {
+                respondLocally(
+                    503, "no backend is available", close: exchange.closeAfterResponse || !exchange.requestComplete)
             } else {
-                respondLocally(502, "no backend answered", close: closeAfterResponse || !requestComplete)
+                respondLocally(
+                    502, "no backend answered", close: exchange.closeAfterResponse || !exchange.requestComplete)
             }
             return
         }
-        triedMask |= 1 << UInt64(chosen.id & 63)
-        backend = chosen
-        lastBackend = chosen
+        exchange.triedMask |= 1 << UInt64(chosen.id & 63)
+        exchange.backend = chosen
+        exchange.lastBackend = chosen
         chosen.inFlight += 1
-        dispatchNs = Clock.nanoseconds()
+        exchange.dispatchNs = Clock.nanoseconds()
         reqUnsent = reqOut.readable
         guard let connection = proxy.acquire(chosen) else {
             upstreamFailed(.connectFailed, countsAgainstBackend: true, detail: "connect refused")
@@ -396,8 +386,9 @@ extension ClientConnection {
         if countsAgainstBackend { proxy.passiveFailure(failed, detail) }
         let policy = RetryPolicy(retries: proxy.config.retries)
         if policy.shouldRetry(
-            after: failure, attempt: attempts, idempotent: idempotent, replayable: replayable,
-            responseStarted: responseStarted)
+            after: failure, attempt: exchange.attempts, idempotent: exchange.idempotent,
+            replayable: exchange.replayable,
+            responseStarted: exchange.responseStarted)
         {
             failed.stats.retries &+= 1
             proxy.retriesTotal &+= 1
@@ -407,6 +398,6 @@ extension ClientConnection {
         let timeout = failure == .responseTimeout
         respondLocally(
             timeout ? 504 : 502, timeout ? "backend \(failed.name) timed out" : "backend \(failed.name): \(detail)",
-            close: closeAfterResponse || !requestComplete)
+            close: exchange.closeAfterResponse || !exchange.requestComplete)
     }
 }

@@ -9,7 +9,7 @@ extension ClientConnection {
         let parse = upstream.parse
         while true {
             if !parse.headersComplete {
-                if isHeadRequest { parse.skipBody = true }
+                if exchange.isHeadRequest { parse.skipBody = true }
                 let consumed = parse.execute(
                     upstream.inBuf.base + upstream.parsePos, upstream.inBuf.writeIndex - upstream.parsePos)
                 upstream.parsePos += consumed
@@ -51,14 +51,14 @@ extension ClientConnection {
         let reason = UnsafeRawBufferPointer(
             start: parse.statusStart >= 0 ? upstream.inBuf.base + parse.statusStart : nil,
             count: parse.statusStart >= 0 ? parse.statusLength : 0)
-        let id = UnsafeRawBufferPointer(start: requestID, count: requestIDLength)
+        let id = UnsafeRawBufferPointer(start: requestID, count: exchange.requestIDLength)
         if code >= 100 && code < 200 {
             if code == 101 {
                 badResponse("backend switched protocols, which this proxy does not tunnel")
                 return false
             }
             // Interim response: relayed to HTTP/1.1 clients (never to 1.0 ones), then the final head follows.
-            if !isHTTP10 {
+            if !exchange.isHTTP10 {
                 _ = HeadWriter.writeResponse(
                     into: &outBuf, status: code, reason: reason, base: upstream.inBuf.base, spans: parse.spans,
                     count: parse.spanCount, verdict: verdict, relayChunked: false,
@@ -75,15 +75,17 @@ extension ClientConnection {
             return !isClosed
         }
         let chunked = verdict.chunked
-        let closeDelimited = http_message_needs_eof(parse.parser) != 0 && !isHeadRequest
-        let dechunk = chunked && isHTTP10
-        if closeDelimited || dechunk || !requestComplete || proxy.isQuiescing { closeAfterResponse = true }
+        let closeDelimited = http_message_needs_eof(parse.parser) != 0 && !exchange.isHeadRequest
+        let dechunk = chunked && exchange.isHTTP10
+        if closeDelimited || dechunk || !exchange.requestComplete || proxy.isQuiescing {
+            exchange.closeAfterResponse = true
+        }
         let connection: HeadWriter.ConnectionHeader =
-            closeAfterResponse ? .close : (isHTTP10 ? .keepAlive : .none)
-        status = code
-        responseStarted = true
-        responseHeadNs = Clock.nanoseconds()
-        lastBackend?.health.passiveSuccess()
+            exchange.closeAfterResponse ? .close : (exchange.isHTTP10 ? .keepAlive : .none)
+        exchange.status = code
+        exchange.responseStarted = true
+        exchange.responseHeadNs = Clock.nanoseconds()
+        exchange.lastBackend?.health.passiveSuccess()
         func writeHead() -> Bool {
             HeadWriter.writeResponse(
                 into: &outBuf, status: code, reason: reason, base: upstream.inBuf.base, spans: parse.spans,
@@ -92,7 +94,7 @@ extension ClientConnection {
         }
         // A head larger than one chunk goes out through a buffer sized for the limit.
         guard writeHead() || proxy.buffers.grow(&outBuf, to: proxy.largeOutputCapacity) && writeHead() else {
-            responseStarted = false
+            exchange.responseStarted = false
             badResponse("response head too large to relay")
             return false
         }
@@ -144,10 +146,10 @@ extension ClientConnection {
     private func finishExchange(_ upstream: UpstreamConnection) {
         self.upstream = nil
         let reusable =
-            requestComplete && http_should_keep_alive(upstream.parse.parser) != 0 && upstream.inBuf.isEmpty
+            exchange.requestComplete && http_should_keep_alive(upstream.parse.parser) != 0 && upstream.inBuf.isEmpty
             && !upstream.readPaused
-        if let backend {
-            self.backend = nil
+        if let backend = exchange.backend {
+            exchange.backend = nil
             proxy.releaseSlot(backend)
         }
         proxy.release(upstream, reusable: reusable)
@@ -162,7 +164,7 @@ extension ClientConnection {
         lastActiveMs = proxy.now
         // Only what this response said decides: one already on its way without `Connection: close` when quiescing
         // began leaves the connection idle, for quiescing's grace to close.
-        if closeAfterResponse {
+        if exchange.closeAfterResponse {
             phase = .closing
             pauseRead()
             deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
@@ -179,8 +181,8 @@ extension ClientConnection {
 
     /// The backend sent something that cannot be relayed. Before the head went out this is a 502.
     private func badResponse(_ detail: String) {
-        if let failed = lastBackend { proxy.passiveFailure(failed, detail) }
-        if responseStarted {
+        if let failed = exchange.lastBackend { proxy.passiveFailure(failed, detail) }
+        if exchange.responseStarted {
             upstreamBroke()
             return
         }
@@ -205,21 +207,22 @@ extension ClientConnection {
             abort()
             return
         }
-        if requestIDLength == 0 {
+        if exchange.requestIDLength == 0 {
             proxy.requestIDs.write(to: requestID)
-            requestIDLength = RequestIDGenerator.length
+            exchange.requestIDLength = RequestIDGenerator.length
         }
         if isQueued {
             proxy.queue.remove(self)
             isQueued = false
         }
-        status = code
-        responseStarted = true
-        closeAfterResponse = closeAfterResponse || close || proxy.isQuiescing
+        exchange.status = code
+        exchange.responseStarted = true
+        exchange.closeAfterResponse = exchange.closeAfterResponse || close || proxy.isQuiescing
         _ = HeadWriter.writeLocalResponse(
             into: &outBuf, status: code, body: message,
-            requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength), close: closeAfterResponse,
-            headOnly: isHeadRequest && phase != .head, retryAfterSeconds: retryAfterSeconds)
+            requestID: UnsafeRawBufferPointer(start: requestID, count: exchange.requestIDLength),
+            close: exchange.closeAfterResponse,
+            headOnly: exchange.isHeadRequest && phase != .head, retryAfterSeconds: retryAfterSeconds)
         if code >= 500 || code == 408 { proxy.logger.notice("answered \(code): \(message)") }
         recordAndLog()
         endExchange()
@@ -227,11 +230,11 @@ extension ClientConnection {
 
     func recordAndLog() {
         let now = Clock.nanoseconds()
-        let elapsed = now - requestStartNs
-        if let lastBackend {
-            lastBackend.stats.record(status: status, nanoseconds: elapsed)
+        let elapsed = now - exchange.requestStartNs
+        if let lastBackend = exchange.lastBackend {
+            lastBackend.stats.record(status: exchange.status, nanoseconds: elapsed)
         } else {
-            proxy.localStats.record(status: status, nanoseconds: elapsed)
+            proxy.localStats.record(status: exchange.status, nanoseconds: elapsed)
         }
         logExchange()
     }
@@ -241,13 +244,13 @@ extension ClientConnection {
         let now = Clock.nanoseconds()
         proxy.accessLog.write(
             client: UnsafeRawBufferPointer(start: peer, count: peerLength),
-            method: UnsafeRawBufferPointer(start: logLine, count: logMethodLength),
-            target: UnsafeRawBufferPointer(start: logLine + 32, count: logTargetLength),
-            status: status, bytes: bytesOut + outBuf.readable, backend: lastBackend?.name,
-            retries: max(0, attempts - 1),
-            totalMicroseconds: Int((now - requestStartNs) / 1000),
-            backendMicroseconds: responseHeadNs > dispatchNs && dispatchNs > 0
-                ? Int((responseHeadNs - dispatchNs) / 1000) : -1,
-            requestID: UnsafeRawBufferPointer(start: requestID, count: requestIDLength))
+            method: UnsafeRawBufferPointer(start: logLine, count: exchange.logMethodLength),
+            target: UnsafeRawBufferPointer(start: logLine + 32, count: exchange.logTargetLength),
+            status: exchange.status, bytes: exchange.bytesOut + outBuf.readable, backend: exchange.lastBackend?.name,
+            retries: max(0, exchange.attempts - 1),
+            totalMicroseconds: Int((now - exchange.requestStartNs) / 1000),
+            backendMicroseconds: exchange.responseHeadNs > exchange.dispatchNs && exchange.dispatchNs > 0
+                ? Int((exchange.responseHeadNs - exchange.dispatchNs) / 1000) : -1,
+            requestID: UnsafeRawBufferPointer(start: requestID, count: exchange.requestIDLength))
     }
 }

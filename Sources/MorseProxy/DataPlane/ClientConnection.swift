@@ -49,39 +49,18 @@ final class ClientConnection {
     /// When the connection last had a request or response byte move, for quiescing's idle-close grace.
     var lastActiveMs: Int64 = 0
 
-    // Exchange state.
+    /// The request in progress and its answer; replaced whole when the next request starts.
+    var exchange = Exchange()
     var upstream: UpstreamConnection?
-    /// The backend of the current attempt, whose in-flight count this exchange holds.
-    var backend: Backend?
-    /// The backend of the latest attempt, for statistics and the access log.
-    var lastBackend: Backend?
-    var attempts = 0
-    var triedMask: UInt64 = 0
-    var replayable = true
-    var requestComplete = false
-    var responseStarted = false
-    var closeAfterResponse = false
-    var keepAlive = true
-    var isHTTP10 = false
-    var idempotent = true
-    var isHeadRequest = false
-    var status = 0
-    var bytesOut = 0
-    var requestStartNs: Int64 = 0
-    var dispatchNs: Int64 = 0
-    var responseHeadNs: Int64 = 0
 
     /// Client address as bytes, written once per connection.
     let peer: UnsafeMutableRawPointer
     var peerLength = 0
     /// The request id, in the scratch storage.
     @inline(__always) var requestID: UnsafeMutableRawPointer { scratch.unsafelyUnwrapped.requestID }
-    var requestIDLength = 0
     static let maxRequestIDLength = RequestScratch.maxRequestIDLength
     /// Method and target for the access log, copied only when the log is on.
     @inline(__always) var logLine: UnsafeMutableRawPointer { scratch.unsafelyUnwrapped.logLine }
-    var logMethodLength = 0
-    var logTargetLength = 0
     static let maxLoggedTarget = RequestScratch.maxLoggedTarget
 
     init(proxy: Proxy, fd: Int32, peer storage: inout sockaddr_storage) {
@@ -132,7 +111,7 @@ final class ClientConnection {
         switch phase {
         case .awaiting:
             pauseRead()
-            closeAfterResponse = true
+            exchange.closeAfterResponse = true
         case .closing:
             pauseRead()
             if outBuf.isEmpty { proxy.closeClient(self) }
@@ -164,7 +143,7 @@ final class ClientConnection {
             let count = write(fd, outBuf.readPointer, pending)
             if count > 0 {
                 outBuf.consume(count)
-                bytesOut += count
+                exchange.bytesOut += count
             } else if count < 0 && errno != EAGAIN && errno != EINTR {
                 abort()
                 return
@@ -240,7 +219,7 @@ final class ClientConnection {
     /// The connection ends without a further answer: client gone, or a response broke off midway.
     func abort() {
         if dropUpstream() != nil {
-            if status == 0 { status = responseStarted ? 0 : 499 }
+            if exchange.status == 0 { exchange.status = exchange.responseStarted ? 0 : 499 }
             logExchange()
         }
         proxy.closeClient(self)
@@ -254,8 +233,8 @@ final class ClientConnection {
             self.upstream = nil
             proxy.closeUpstream(upstream)
         }
-        guard let held = backend else { return nil }
-        backend = nil
+        guard let held = exchange.backend else { return nil }
+        exchange.backend = nil
         proxy.releaseSlot(held)
         return held
     }
@@ -278,7 +257,7 @@ final class ClientConnection {
         case .head:
             respondLocally(408, "request header timeout", close: true)
         case .body:
-            if responseStarted { abort() } else { respondLocally(408, "request body timeout", close: true) }
+            if exchange.responseStarted { abort() } else { respondLocally(408, "request body timeout", close: true) }
         case .awaiting:
             // A stalled writer (the client stopped reading).
             abort()

@@ -57,7 +57,7 @@ extension Proxy {
             queueStats.timeoutsTotal &+= 1
             client.respondLocally(
                 503, "every backend is at its connection limit (waited \(now - client.queuedAtMs) ms)",
-                close: client.closeAfterResponse || !client.requestComplete,
+                close: client.exchange.closeAfterResponse || !client.exchange.requestComplete,
                 retryAfterSeconds: Self.queueRetryAfterSeconds)
         }
     }

@@ -18,8 +18,8 @@ extension Proxy {
         quiesceStartMs = now
         quiescedAction = action
         updateAccept()
-        for client in clients where client.phase != .idle && !client.responseStarted {
-            client.closeAfterResponse = true
+        for client in clients where client.phase != .idle && !client.exchange.responseStarted {
+            client.exchange.closeAfterResponse = true
         }
         closeIdleWhileQuiescing()
         if clients.isEmpty { quiesced() }

@@ -363,11 +363,11 @@ public final class Proxy {
         }
         if connection.connecting {
             client.upstreamFailed(.connectFailed, countsAgainstBackend: true, detail: "connect timed out")
-        } else if !client.requestComplete && !client.responseStarted {
+        } else if !client.exchange.requestComplete && !client.exchange.responseStarted {
             // The backend is silent because it still waits for the body; the client's body deadline, not this
             // one, decides how long that may take (a slow upload is the client's fault, answered 408, not 504).
             connection.deadline = now + Int64(config.backendResponseTimeoutMs)
-        } else if client.responseStarted {
+        } else if client.exchange.responseStarted {
             client.upstreamBroke()
         } else {
             client.upstreamFailed(.responseTimeout, countsAgainstBackend: true, detail: "response timed out")

@@ -88,7 +88,7 @@ final class UpstreamConnection {
     }
 
     private func endOfStream(_ client: ClientConnection, error: Int32) {
-        if client.responseStarted {
+        if client.exchange.responseStarted {
             // A close-delimited body ends here; anything else is a truncated response.
             if error == 0 && http_message_needs_eof(parse.parser) != 0 {
                 _ = parse.execute(inBuf.writePointer, 0)
