@@ -326,7 +326,7 @@ extension ClientConnection {
     private func forwardBody() {
         appendBody()
         if phase == .closing { return }
-        upstream?.flushRequest()
+        upstream?.postWrite()
     }
 
     /// Upstream accepted bytes: room may have opened in `reqOut` for a paused body.
@@ -334,7 +334,7 @@ extension ClientConnection {
         if phase == .body && readPaused && reqUnsent < reqOut.capacity / 2 {
             resumeRead()
             appendBody()
-            if phase != .closing, reqUnsent > 0 { upstream?.flushRequest() }
+            if phase != .closing, reqUnsent > 0 { upstream?.postWrite() }
         }
     }
 
@@ -376,7 +376,7 @@ extension ClientConnection {
             return
         }
         upstream = connection
-        connection.flushRequest()
+        connection.postWrite()
     }
 
     /// The attempt failed before any response byte reached the client: retry elsewhere or answer 502/504.

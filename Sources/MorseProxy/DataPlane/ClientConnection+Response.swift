@@ -71,7 +71,7 @@ extension ClientConnection {
             parse.reset()
             parse.base = upstream.inBuf.base
             upstream.parsePos = 0
-            flush()
+            postWrite()
             return !isClosed
         }
         let chunked = verdict.chunked
@@ -134,7 +134,7 @@ extension ClientConnection {
             finishExchange(upstream)
             return
         }
-        flush()
+        postWrite()
         if isClosed { return }
         if !outBuf.isEmpty && upstream.inBuf.readable > 0 || outBuf.readable > outBuf.capacity / 2 {
             upstream.pauseRead()
@@ -168,12 +168,12 @@ extension ClientConnection {
             phase = .closing
             pauseRead()
             deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
-            flush()
+            postWrite()
             return
         }
         phase = .idle
         deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
-        flush()
+        postWrite()
         if isClosed { return }
         resumeRead()
         if inBuf.readable > 0 { processInput() } else { shedIfIdle() }
@@ -195,7 +195,7 @@ extension ClientConnection {
         dropUpstream()
         recordAndLog()
         phase = .closing
-        flushNow()
+        writeNow()
         if !isClosed { proxy.closeClient(self) }
     }
 

@@ -8,7 +8,7 @@ import Logging
 /// Memory on demand: the three buffers are chunks of the proxy's `BufferPool`, taken when bytes start to flow and
 /// given back when drained, and the parser with its header table comes from the `ScratchPool` for the length of
 /// a request (`shedIfIdle`). An idle keep-alive connection holds this object, its two events and its address.
-final class ClientConnection {
+final class ClientConnection: SocketConnection {
     enum Phase {
         /// Between requests on a keep-alive connection.
         case idle
@@ -21,10 +21,6 @@ final class ClientConnection {
         case closing
     }
 
-    unowned(unsafe) let proxy: Proxy
-    let fd: Int32
-    var readEvent: EventHandle!
-    var writeEvent: EventHandle!
     var inBuf = ByteBuffer()
     var outBuf = ByteBuffer()
     /// The request as sent upstream (rewritten head, then body). Kept whole while it fits so it can be resent.
@@ -36,13 +32,8 @@ final class ClientConnection {
     @inline(__always) var parse: ParseState { scratch.unsafelyUnwrapped.parse }
     var parsePos = 0
     var phase = Phase.idle
-    var deadline: Int64
     /// When the current request's body began arriving (coarse milliseconds), for the body's minimum rate.
     var bodyStartMs: Int64 = 0
-    var registryIndex = -1
-    var isClosed = false
-    var readPaused = false
-    var flushQueued = false
     /// Waiting in the proxy's queue for a backend below its connection limit (`Proxy.queue`), since `queuedAtMs`.
     var isQueued = false
     var queuedAtMs: Int64 = 0
@@ -64,16 +55,11 @@ final class ClientConnection {
     static let maxLoggedTarget = RequestScratch.maxLoggedTarget
 
     init(proxy: Proxy, fd: Int32, peer storage: inout sockaddr_storage) {
-        self.proxy = proxy
-        self.fd = fd
         peer = .allocate(byteCount: 64, alignment: 8)
-        deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
-        lastActiveMs = proxy.now
         peerLength = Sockets.formatPeer(&storage, into: peer)
-        let arg = Unmanaged.passUnretained(self).toOpaque()
-        readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: clientReadCallback, arg: arg)
-        writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: clientWriteCallback, arg: arg)
-        readEvent.enable()
+        lastActiveMs = proxy.now
+        super.init(proxy: proxy, fd: fd, readCallback: clientReadCallback, writeCallback: clientWriteCallback)
+        deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
     }
 
     deinit {
@@ -121,22 +107,12 @@ final class ClientConnection {
     }
 
     func onWritable() {
-        flushNow()
-    }
-
-    /// Queues a write for the end of the loop iteration. Writes of one epoll batch then go out together, as in
-    /// HAProxy: a backend or client woken by the first finds the others already queued, which saves wakeups on
-    /// the machine as a whole.
-    @inline(__always) func flush() {
-        if !flushQueued {
-            flushQueued = true
-            proxy.pendingClients.append(self)
-        }
+        writeNow()
     }
 
     /// Writes queued output. One write per call: a short write means the socket buffer is full, so a second
     /// attempt would only return EAGAIN and cost a syscall.
-    func flushNow() {
+    override func writeNow() {
         if isClosed { return }
         if !outBuf.isEmpty {
             let pending = outBuf.readable
@@ -193,27 +169,13 @@ final class ClientConnection {
     }
 
     /// Every buffer and the scratch back to their pools: the connection is closed.
-    func releaseResources() {
+    override func releaseBuffers() {
         let buffers = proxy.buffers
         buffers.recycle(&inBuf)
         buffers.recycle(&outBuf)
         buffers.recycle(&reqOut)
         reqUnsent = 0
         releaseScratch()
-    }
-
-    func pauseRead() {
-        if !readPaused {
-            readPaused = true
-            readEvent.disable()
-        }
-    }
-
-    func resumeRead() {
-        if readPaused {
-            readPaused = false
-            readEvent.enable()
-        }
     }
 
     /// The connection ends without a further answer: client gone, or a response broke off midway.
@@ -237,15 +199,6 @@ final class ClientConnection {
         exchange.backend = nil
         proxy.releaseSlot(held)
         return held
-    }
-
-    func closeSocket() {
-        guard !isClosed else { return }
-        isClosed = true
-        readEvent.free()
-        writeEvent.free()
-        close(fd)
-        releaseResources()
     }
 
     /// Called by the sweeper with the coarse clock.

@@ -38,8 +38,7 @@ extension Proxy {
             Sockets.setNoDelay(fd)
             acceptedTotal &+= 1
             let client = ClientConnection(proxy: self, fd: fd, peer: &storage)
-            client.registryIndex = clients.count
-            clients.append(client)
+            register(client, in: &clients)
             if clients.count >= config.maxConnections {
                 acceptGate = .atConnectionLimit
                 updateAccept()

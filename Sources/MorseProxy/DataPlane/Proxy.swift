@@ -28,8 +28,7 @@ public final class Proxy {
     /// Connections freed since the last time memory was handed back to the system (`Proxy.giveBackMemory`).
     var freedSinceTrim = 0
     /// Writes queued during this loop iteration, performed once every ready event was handled.
-    var pendingUpstreams: [UpstreamConnection] = []
-    var pendingClients: [ClientConnection] = []
+    var postedWrites: [SocketConnection] = []
     var stopRequested = false
     var requestIDs = RequestIDGenerator()
     var accessLog: AccessLog
@@ -146,28 +145,20 @@ public final class Proxy {
 
     @inline(__always) func tick() { now = Clock.coarseMilliseconds() }
 
-    /// Upstream writes first (requests reach backends sooner), then client writes; either may queue more of
-    /// the other (an error answer, a pipelined request), hence the outer loop.
+    /// The end of a loop pass: queued requests take the slots freed during it, then every posted write goes out,
+    /// in the order posted. A write may post more (an error answer, a pipelined request's upstream write): the
+    /// list is read by index, so those go out in the same pass.
     func runDeferredWrites() {
-        while !pendingUpstreams.isEmpty || !pendingClients.isEmpty || queue.needsService {
+        if queue.needsService { serviceQueue() }
+        var index = 0
+        while index < postedWrites.count {
+            let connection = postedWrites[index]
+            connection.writePosted = false
+            connection.writeNow()
+            index += 1
             if queue.needsService { serviceQueue() }
-            var index = 0
-            while index < pendingUpstreams.count {
-                let connection = pendingUpstreams[index]
-                connection.flushQueued = false
-                connection.flushRequestNow()
-                index += 1
-            }
-            pendingUpstreams.removeAll(keepingCapacity: true)
-            index = 0
-            while index < pendingClients.count {
-                let client = pendingClients[index]
-                client.flushQueued = false
-                client.flushNow()
-                index += 1
-            }
-            pendingClients.removeAll(keepingCapacity: true)
         }
+        postedWrites.removeAll(keepingCapacity: true)
     }
 
     // MARK: Backends
@@ -255,8 +246,7 @@ public final class Proxy {
         case .failed:
             return nil
         }
-        connection.registryIndex = upstreams.count
-        upstreams.append(connection)
+        register(connection, in: &upstreams)
         return connection
     }
 
@@ -283,17 +273,7 @@ public final class Proxy {
         }
         connection.client = nil
         connection.closeSocket()
-        // Before the registry lets go of it: this may be the last strong reference.
-        graveyard.append(connection)
-        let index = connection.registryIndex
-        if index >= 0 && index < upstreams.count && upstreams[index] === connection {
-            let last = upstreams.removeLast()
-            if index < upstreams.count {
-                upstreams[index] = last
-                last.registryIndex = index
-            }
-        }
-        connection.registryIndex = -1
+        unregister(connection, from: &upstreams)
     }
 
     func closeIdle(of backend: Backend) {
@@ -305,16 +285,7 @@ public final class Proxy {
     func closeClient(_ client: ClientConnection) {
         guard !client.isClosed else { return }
         client.closeSocket()
-        graveyard.append(client)
-        let index = client.registryIndex
-        if index >= 0 && index < clients.count && clients[index] === client {
-            let last = clients.removeLast()
-            if index < clients.count {
-                clients[index] = last
-                last.registryIndex = index
-            }
-        }
-        client.registryIndex = -1
+        unregister(client, from: &clients)
         if client.isQueued { queue.remove(client) }
         if acceptGate == .atConnectionLimit && clients.count < config.maxConnections {
             acceptGate = .open

@@ -5,12 +5,8 @@ import Logging
 /// One TCP connection to a backend: attached to a client while it carries that client's request, otherwise
 /// idle in its backend's pool, where it holds no buffer (the input chunk is taken on `attach`). Its read event stays added while idle so a backend closing the connection is
 /// noticed at once, and stays added while active, so a request costs no `epoll_ctl` on this side.
-final class UpstreamConnection {
-    unowned(unsafe) let proxy: Proxy
+final class UpstreamConnection: SocketConnection {
     let backend: Backend
-    let fd: Int32
-    var readEvent: EventHandle!
-    var writeEvent: EventHandle!
     var inBuf = ByteBuffer()
     let parse: ParseState
     var parsePos = 0
@@ -18,25 +14,15 @@ final class UpstreamConnection {
     var connecting: Bool
     /// Carried a request before: an EOF on it may be the keep-alive race, not a backend failure.
     var reused = false
-    var readPaused = false
-    var flushQueued = false
     var sentThisAttempt = 0
-    var deadline: Int64 = .max
-    var registryIndex = -1
-    var isClosed = false
     let generation: Int
 
     init(proxy: Proxy, backend: Backend, fd: Int32, connecting: Bool) {
-        self.proxy = proxy
         self.backend = backend
         generation = backend.generation
-        self.fd = fd
         self.connecting = connecting
-        parse = ParseState(type: HTTP_RESPONSE, base: inBuf.base, maxHeaders: proxy.config.maxHeaderCount)
-        let arg = Unmanaged.passUnretained(self).toOpaque()
-        readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: upstreamReadCallback, arg: arg)
-        writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: upstreamWriteCallback, arg: arg)
-        readEvent.enable()
+        parse = ParseState(type: HTTP_RESPONSE, base: ByteBuffer().base, maxHeaders: proxy.config.maxHeaderCount)
+        super.init(proxy: proxy, fd: fd, readCallback: upstreamReadCallback, writeCallback: upstreamWriteCallback)
         if connecting {
             writeEvent.enable()
             deadline = proxy.now + Int64(proxy.config.backendConnectTimeoutMs)
@@ -121,20 +107,12 @@ final class UpstreamConnection {
             connecting = false
             deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs)
         }
-        flushRequestNow()
-    }
-
-    /// Queues the write for the end of the loop iteration (see `ClientConnection.flush`).
-    @inline(__always) func flushRequest() {
-        if !flushQueued {
-            flushQueued = true
-            proxy.pendingUpstreams.append(self)
-        }
+        writeNow()
     }
 
     /// Writes whatever request bytes the client has queued. A partial write arms the write event; a full one
     /// disarms it, so the common case of a small request written at once never touches epoll.
-    func flushRequestNow() {
+    override func writeNow() {
         guard !isClosed, let client, !connecting else { return }
         let unsent = client.reqUnsent
         if unsent == 0 {
@@ -160,28 +138,22 @@ final class UpstreamConnection {
     }
 
     /// Backpressure: the client is slower than the backend, so stop reading until its buffer drains.
-    func pauseRead() {
+    /// While paused the backend's silence is the client's doing, so it counts against no deadline.
+    override func pauseRead() {
         if !readPaused {
-            readPaused = true
-            readEvent.disable()
+            super.pauseRead()
             deadline = .max
         }
     }
 
-    func resumeRead() {
+    override func resumeRead() {
         if readPaused {
-            readPaused = false
-            readEvent.enable()
+            super.resumeRead()
             deadline = proxy.now + Int64(proxy.config.backendResponseTimeoutMs)
         }
     }
 
-    func closeSocket() {
-        guard !isClosed else { return }
-        isClosed = true
-        readEvent.free()
-        writeEvent.free()
-        close(fd)
+    override func releaseBuffers() {
         proxy.buffers.recycle(&inBuf)
     }
 }
