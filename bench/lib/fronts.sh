@@ -12,7 +12,7 @@
 #   nginx_front_conf DIR PORT SERVER...  nginx 1.22: one process, upstream keepalive 64, HTTP/1.1, Connection "",
 #                                        access_log off, proxy_next_upstream error timeout; temp files under DIR
 #   morse_proxy_args PORT SERVER...      morse-proxy flags (one per line): access log off, checks every 2s;
-#                                        admin API on $MORSE_ADMIN (default off)
+#                                        admin API on $MORSE_ADMIN (default off), then $MORSE_PROXY_FLAGS
 # Connection limits: MAXCONN = NOFILE - 1000 (nginx, morse-proxy), (NOFILE - 100) / 2 (HAProxy: 2 fds per
 # connection), NOFILE = the hard RLIMIT_NOFILE (at most 65536; 20000 here: it cannot be raised without
 # CAP_SYS_RESOURCE).
@@ -100,6 +100,10 @@ morse_proxy_args() { # port server...
     shift
     printf '%s\n' --listen "127.0.0.1:$port" --admin "${MORSE_ADMIN:-off}" --access-log off \
         --health-path "$HEALTH_PATH" --health-interval 2s --max-connections "$MAXCONN" --log-level warning
+    # MORSE_PROXY_FLAGS: extra flags, for measuring a setting (e.g. "--backend-max-connections 16"); unset in
+    # `make bench`, which measures the defaults.
+    local flag
+    for flag in ${MORSE_PROXY_FLAGS:-}; do printf '%s\n' "$flag"; done
     for server in "$@"; do printf '%s\n' --backend "$server"; done
 }
 
