@@ -12,18 +12,11 @@ final class QueueTests: XCTestCase {
     func testQueuedRequestsReachTheBackendInArrivalOrderAndTheLimitHolds() throws {
         let backend = try BackendProcess("b")
         let proxy = try ProxyProcess(backends: [backend], arguments: ["--backend-max-connections", "1"])
-        let blocker = try RawConnection(port: proxy.port)
-        blocker.send("GET /sleep?ms=600 HTTP/1.1\r\nHost: t\r\n\r\n")
+        let blocker = try sendEach(["/sleep?ms=600"], to: proxy)[0]
         usleep(100_000)
         // Six requests, 40 ms apart, each 50 ms at the backend: one at a time, they finish in the order they left
         // the queue.
-        var queued: [RawConnection] = []
-        for index in 0..<6 {
-            let connection = try RawConnection(port: proxy.port)
-            connection.send("GET /sleep?ms=50&n=\(index) HTTP/1.1\r\nHost: t\r\n\r\n")
-            queued.append(connection)
-            usleep(40_000)
-        }
+        let queued = try sendEach((0..<6).map { "/sleep?ms=50&n=\($0)" }, to: proxy, apartMs: 40)
         let length = try proxy.statusNumber("queue", "length")
         let inFlight = try proxy.status()["b"]?["in_flight"] as? Int
         XCTAssertEqual(length, 6, "queue length while the backend is busy")
@@ -48,8 +41,7 @@ final class QueueTests: XCTestCase {
         let backend = try BackendProcess("b")
         let proxy = try ProxyProcess(
             backends: [backend], arguments: ["--backend-max-connections", "1", "--backend-queue-timeout", "300ms"])
-        let blocker = try RawConnection(port: proxy.port)
-        blocker.send("GET /sleep?ms=1500 HTTP/1.1\r\nHost: t\r\n\r\n")
+        let blocker = try sendEach(["/sleep?ms=1500"], to: proxy)[0]
         usleep(100_000)
         let waiting = try RawConnection(port: proxy.port)
         let start = Date()
@@ -77,19 +69,9 @@ final class QueueTests: XCTestCase {
         let a = try BackendProcess("a")
         let b = try BackendProcess("b")
         let proxy = try ProxyProcess(backends: [a, b], arguments: ["--backend-max-connections", "1"])
-        var blockers: [RawConnection] = []
-        for _ in 0..<2 {
-            let blocker = try RawConnection(port: proxy.port)
-            blocker.send("GET /sleep?ms=500 HTTP/1.1\r\nHost: t\r\n\r\n")
-            blockers.append(blocker)
-        }
+        let blockers = try sendEach(Array(repeating: "/sleep?ms=500", count: 2), to: proxy)
         usleep(100_000)
-        var queued: [RawConnection] = []
-        for _ in 0..<4 {
-            let connection = try RawConnection(port: proxy.port)
-            connection.send("GET /sleep?ms=20 HTTP/1.1\r\nHost: t\r\n\r\n")
-            queued.append(connection)
-        }
+        let queued = try sendEach(Array(repeating: "/sleep?ms=20", count: 4), to: proxy)
         usleep(100_000)
         XCTAssertEqual(try proxy.statusNumber("queue", "length"), 4)
         XCTAssertEqual(try proxy.admin("POST", "/backends/b/drain").status, 200)
@@ -106,6 +88,16 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(servedBy["200 a"], 5, "the queue went to a, the backend left: \(servedBy.all)")
         XCTAssertEqual(servedBy["200 b"], 1, "b finishes the request it had: \(servedBy.all)")
         XCTAssertEqual(proxy.waitForExit(seconds: 5), 0)
+    }
+}
+
+/// One GET per path, each on a connection of its own, `apartMs` apart; the responses are left to read.
+private func sendEach(_ paths: [String], to proxy: ProxyProcess, apartMs: Int = 0) throws -> [RawConnection] {
+    try paths.map { path in
+        let connection = try RawConnection(port: proxy.port)
+        connection.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+        if apartMs > 0 { usleep(UInt32(apartMs * 1000)) }
+        return connection
     }
 }
 
