@@ -61,7 +61,7 @@ test-swift: build ## Swift tests: the core, the worker (SQLite and a real Postgr
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
 test-e2e: build ## End-to-end: a local cluster, smoke round trips, a killed worker, Ctrl-C, the Jenkins job
-	PATH="$(E2E_VENV)/bin:$$PATH" pytest -v Tests/e2e
+	PATH="$(E2E_VENV)/bin:$$PATH" pytest -v --durations=8 Tests/e2e
 
 test-browser: build ## The page in headless chromium against a local cluster (installs chromium, chromium-driver, Selenium)
 	Tests/browser/run.sh

@@ -96,5 +96,5 @@ say "pytest Tests/testbed inside the operator namespace mc-admin"
 ip netns exec mc-admin env PATH="$venv/bin:$PATH" MORSE_BIN_DIR="$bin" MORSECTL="$ctl" PYTHONDONTWRITEBYTECODE=1 \
   MORSE_HOST_NETNS="/proc/$$/ns/net" \
   ANSIBLE_CONFIG="$root/ansible/ansible.cfg" YAMLLINT_CONFIG_FILE="$root/.yamllint" \
-  pytest -v -s -c "$root/Tests/testbed/pytest.ini" --rootdir "$root/Tests/testbed" "$root/Tests/testbed" "$@" ||
+  pytest -v -s --durations=12 -c "$root/Tests/testbed/pytest.ini" --rootdir "$root/Tests/testbed" "$root/Tests/testbed" "$@" ||
   status=$?
