@@ -39,6 +39,9 @@ final class Backend {
     /// Takes traffic: healthy, enabled, still configured.
     @inline(__always) var isEligible: Bool { health.isUp && adminState == .enabled && !removed }
 
+    /// Below `backend-max-connections` (`limit` 0: no limit).
+    @inline(__always) func hasRoom(_ limit: Int) -> Bool { limit == 0 || inFlight < limit }
+
     var state: BackendState {
         switch adminState {
         case .maint: return .maint

@@ -23,9 +23,6 @@ final class BufferPool {
     /// Chunks ever mapped and ever unmapped: their difference is what the pool holds.
     private(set) var chunksMapped: UInt64 = 0
     private(set) var chunksUnmapped: UInt64 = 0
-    /// Takes that found no free chunk, and failed maps (answered like a full buffer).
-    private(set) var misses: UInt64 = 0
-    private(set) var mapFailures: UInt64 = 0
 
     init(chunkSize: Int = BufferPool.defaultChunkSize, maxFreeChunks: Int) {
         precondition(chunkSize > 0 && chunkSize % 4096 == 0, "chunk size is a whole number of pages")
@@ -82,13 +79,9 @@ final class BufferPool {
             return chunk
         }
         lowestFreeSinceDecay = 0
-        misses &+= 1
         guard let mapped = mmap(nil, chunkSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
             mapped != MAP_FAILED
-        else {
-            mapFailures &+= 1
-            return nil
-        }
+        else { return nil }
         chunksMapped &+= 1
         chunksInUse += 1
         return mapped
@@ -124,14 +117,5 @@ final class BufferPool {
             surplus -= 1
         }
         lowestFreeSinceDecay = free.count
-    }
-
-    /// Lowers the number of free chunks kept (a reload that lowered the mark), unmapping the extra ones now.
-    func trim(to limit: Int) {
-        maxFreeChunks = limit
-        while free.count > limit, let chunk = free.popLast() {
-            munmap(chunk, chunkSize)
-            chunksUnmapped &+= 1
-        }
     }
 }

@@ -149,9 +149,7 @@ extension ClientConnection {
                 // RFC 9110 §7.6.2: the proxy is the final recipient. The head is consumed first, or the connection,
                 // idle again, would find the same request in its buffer and answer it forever; a request with a
                 // body ends its connection (the body is not read).
-                inBuf.readIndex = parsePos
-                _ = parse.execute(inBuf.base + parsePos, 1)
-                inBuf.consume(1)
+                consumeHead()
                 let bodyFollows = !parse.messageComplete || parse.hasError
                 respondLocally(
                     200, "max-forwards reached at morse-proxy", close: exchange.closeAfterResponse || bodyFollows)
@@ -189,9 +187,7 @@ extension ClientConnection {
         }
         reqUnsent = reqOut.readable
         // The parser paused on the head's final LF; feed it again so the parser sets up body framing.
-        inBuf.readIndex = parsePos
-        _ = parse.execute(inBuf.base + parsePos, 1)
-        inBuf.consume(1)
+        consumeHead()
         if parse.hasError {
             respondToParseError()
             return
@@ -203,6 +199,15 @@ extension ClientConnection {
         if !exchange.requestComplete { appendBody() }
         if phase == .closing { return }
         dispatch()
+    }
+
+    /// The head leaves the input buffer, whatever answers it: the parser paused on its final LF, and feeding that
+    /// byte again sets up the body's framing. A request answered without this would still be in the buffer when
+    /// the connection is idle again, and be answered again.
+    private func consumeHead() {
+        inBuf.readIndex = parsePos
+        _ = parse.execute(inBuf.base + parsePos, 1)
+        inBuf.consume(1)
     }
 
     struct Target {

@@ -5,7 +5,6 @@ import CLibevent
 /// `event_del` that changes state is an `epoll_ctl`, the cost this design avoids per request.
 struct EventHandle {
     let event: OpaquePointer
-    let persistent: Bool
     private(set) var isAdded = false
 
     /// `fd` -1 makes a pure timer; `EV_SIGNAL` in `flags` makes `fd` a signal number.
@@ -13,7 +12,6 @@ struct EventHandle {
         base: OpaquePointer, fd: Int32, flags: Int32, persistent: Bool = true, callback: event_callback_fn,
         arg: UnsafeMutableRawPointer
     ) {
-        self.persistent = persistent
         event = event_new(base, fd, Int16(flags | (persistent ? EV_PERSIST : 0)), callback, arg)!
     }
 
@@ -36,11 +34,6 @@ struct EventHandle {
             event_del(event)
             isAdded = false
         }
-    }
-
-    /// A non-persistent event is no longer added once its callback runs; its owner says so here.
-    @inline(__always) mutating func fired() {
-        if !persistent { isAdded = false }
     }
 
     /// Removes the event if added and frees it; the handle must not be used afterwards.

@@ -186,17 +186,19 @@ public final class Proxy {
         let list = backends
         let limit = config.backendMaxConnections
         // A request already waiting goes first: a newcomer may not overtake the queue.
-        let roomy: (Backend) -> Bool = { limit == 0 || $0.inFlight < limit }
         if queue.isEmpty || queue.servicing {
             if let index = balancer.next(
                 count: list.count,
-                eligible: { list[$0].isEligible && roomy(list[$0]) && tried & (1 << UInt64(list[$0].id & 63)) == 0 })
+                eligible: {
+                    list[$0].isEligible && list[$0].hasRoom(limit) && tried & (1 << UInt64(list[$0].id & 63)) == 0
+                })
             {
                 return .chosen(list[index])
             }
             // Every eligible backend with room was tried already: go round again rather than give up early.
             if tried != 0,
-                let index = balancer.next(count: list.count, eligible: { list[$0].isEligible && roomy(list[$0]) })
+                let index = balancer.next(
+                    count: list.count, eligible: { list[$0].isEligible && list[$0].hasRoom(limit) })
             {
                 return .chosen(list[index])
             }

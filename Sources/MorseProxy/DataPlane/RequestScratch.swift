@@ -33,7 +33,6 @@ final class ScratchPool {
     private(set) var maxHeaders: Int
     var maxFree: Int
     private(set) var inUse = 0
-    private(set) var created: UInt64 = 0
 
     init(maxHeaders: Int, maxFree: Int) {
         self.maxHeaders = maxHeaders
@@ -45,7 +44,6 @@ final class ScratchPool {
     @inline(__always) func take() -> RequestScratch {
         inUse += 1
         if let scratch = free.popLast() { return scratch }
-        created &+= 1
         return RequestScratch(maxHeaders: maxHeaders)
     }
 
