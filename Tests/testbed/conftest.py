@@ -336,9 +336,12 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
     The source tree is shared with other people, so WorkerVersion.swift is never edited in place: in a private
     mount namespace (unshare -m), a patched copy is bind-mounted over it and a copy of the test bed's scratch path
     (<scratch>-next, made once with cp -a) over that scratch path, then `swift build` runs as usual. Paths and
-    flags are the ones of the test bed's own build, so only MorseWorker is recompiled (about a minute), and
-    later runs are incremental. Nothing outside that namespace sees either mount. Returns (binary, version)."""
-    scratch = Path(os.environ.get("MORSE_TESTBED_SCRATCH", ROOT / ".build-testbed"))
+    flags are the ones of the test bed's own build (cluster/testbed/build, MORSE_TESTBED_CONFIGURATION), so only
+    MorseWorker is recompiled (about a minute), and later runs are incremental. Nothing outside that namespace sees
+    either mount. Returns (binary, version)."""
+    configuration = os.environ.get("MORSE_TESTBED_CONFIGURATION", "release")
+    scratch = Path(os.environ.get("MORSE_TESTBED_SCRATCH",
+                                  ROOT / (".build" if configuration == "debug" else ".build-testbed")))
     if not scratch.is_absolute():
         scratch = ROOT / scratch
     next_scratch = Path(f"{scratch}-next")
@@ -357,13 +360,13 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
     if not patched.exists() or patched.read_text() != patched_text:
         patched.write_text(patched_text)
     script = ('set -e; mount --bind "$1" "$2"; mount --bind "$3" "$4"; cd "$5"; '
-              'exec swift build -c release --static-swift-stdlib --scratch-path "$2" --product morse-worker')
+              'exec swift build -c "$6" --static-swift-stdlib --scratch-path "$2" --product morse-worker')
     started = time.monotonic()
     result = run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
-                  str(next_scratch), str(scratch), str(patched), str(source), str(ROOT)], timeout=1200)
+                  str(next_scratch), str(scratch), str(patched), str(source), str(ROOT), configuration], timeout=1200)
     seconds = time.monotonic() - started
     assert result.returncode == 0, f"build of the new worker failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
-    binary = next_scratch / "release" / "morse-worker"
+    binary = next_scratch / configuration / "morse-worker"
     reported = run([str(binary), "--version"], timeout=30, check=True).stdout.strip()
     assert reported == version, f"{binary} reports {reported!r}, expected {version!r}"
     assert source.read_text() != patched_text, "the source tree was changed"

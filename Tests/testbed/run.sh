@@ -4,7 +4,9 @@
 #
 #   1. tools: debootstrap, systemd-nspawn, nftables (apt, only if missing); Ansible and the test tools in a venv
 #      outside the tree (/var/cache/morse-cluster/ansible-venv, from ansible/requirements.txt);
-#   2. the release binaries (--static-swift-stdlib) into their own scratch path (.build-testbed);
+#   2. the binaries (--static-swift-stdlib), by cluster/testbed/build: release ones into their own scratch path
+#      (.build-testbed) by default; `make test` sets MORSE_TESTBED_CONFIGURATION=debug, which links the debug build
+#      the other suites test (.build) instead of compiling a release one;
 #   3. a fresh test bed (cluster/testbed/down, then up);
 #   4. pytest, inside the operator namespace mc-admin: ansible-lint and --syntax-check, site.yml, morsectl smoke
 #      through the proxy's floating address, a second site.yml with changed=0, the hosts' assertions (testinfra),

@@ -2,7 +2,8 @@
 # Runs the benchmark harness in QUICK mode into a temporary directory and checks what it wrote: a Markdown table
 # with every front and scenario, ratios and goals, and a real PNG chart. The harness's own tests (no cluster,
 # bench/tests/test_harness.py) run first. `make test` calls it so the harness cannot rot. Needs root-free loopback
-# only; takes < 3 minutes once the release binaries exist.
+# only; takes < 3 minutes once the binaries exist. What it checks is the harness, not the figures, so `make test`
+# gives it the debug build (--bin-dir .build/debug) rather than wait for a release build.
 #
 # Usage: bench/tests/test_quick.sh [--bin-dir DIR]    (default: .build-release/release, built by the harness
 #                                                      through `make release` when missing)
