@@ -15,6 +15,13 @@
 # Usage: bench/proxy/bench.sh            (~3.5 minutes: 5 rounds)
 #        QUICK=1 bench/proxy/bench.sh    (< 1 minute)
 #        ROUNDS=5 DURATION=15 bench/proxy/bench.sh
+#        MORSE_PROXY=/path/to/morse-proxy bench/proxy/bench.sh   (that binary; default: a release build here)
+#        SYSCALLS=1 ROUNDS=0 bench/proxy/bench.sh
+#                                        system calls per request of each front (strace -c -f on the front only,
+#                                        2 s of wrk), keep-alive and `Connection: close`: where a connection's cost
+#                                        goes, exact where CPU figures on shared cores are not. strace slows the
+#                                        front, so its epoll_wait batches differ from an untraced run; the others
+#                                        are per request or per connection whatever the speed.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -33,6 +40,7 @@ PORT_MORSE=$((BASE_PORT + 10)); PORT_HAPROXY=$((BASE_PORT + 11)); PORT_NGINX=$((
 need() { command -v "$1" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin command -v "$1" >/dev/null 2>&1; }
 missing=()
 need wrk || missing+=(wrk)
+[[ "${SYSCALLS:-0}" != 1 ]] || need strace || missing+=(strace)
 need haproxy || missing+=(haproxy)
 need nginx || missing+=(nginx-light)
 if ((${#missing[@]})); then
@@ -41,9 +49,13 @@ if ((${#missing[@]})); then
 fi
 export PATH=$PATH:/usr/sbin
 
-echo "building morse-proxy (release)" >&2
-swift build -c release --scratch-path .build-proxy --product morse-proxy >/dev/null 2>&1
-MORSE=$ROOT/.build-proxy/release/morse-proxy
+if [[ -n "${MORSE_PROXY:-}" ]]; then
+    MORSE=$MORSE_PROXY # a binary built elsewhere, e.g. to measure an older build
+else
+    echo "building morse-proxy (release)" >&2
+    swift build -c release --scratch-path .build-proxy --product morse-proxy >/dev/null 2>&1
+    MORSE=$ROOT/.build-proxy/release/morse-proxy
+fi
 
 WORK=$(mktemp -d /tmp/morse-bench.XXXXXX)
 PIDS=()
@@ -115,6 +127,43 @@ for round in $(seq 1 "$ROUNDS"); do
     run_front haproxy $PORT_HAPROXY $HAPROXY_PID "$round"
     run_front nginx $PORT_NGINX $NGINX_PID "$round"
 done
+
+count_syscalls() { # name port pid keep-alive|close
+    local header=() trace=$WORK/strace-$1-$4.txt requests tracer
+    [[ $4 == close ]] && header=(-H "Connection: close")
+    strace -c -f -q -p "$3" -o "$trace" &
+    tracer=$!
+    sleep 0.5 # attached before the load starts
+    requests=$(wrk -t1 -c"$CONNECTIONS" -d2s "${header[@]}" "http://127.0.0.1:$2/" | awk '/requests in/ {print $1}')
+    kill -INT "$tracer"
+    wait "$tracer" || true
+    # strace -c rows: % time, seconds, usecs/call, calls, [errors,] syscall; the total row is summed here instead.
+    awk -v front="$1" -v mode="$4" -v requests="$requests" '
+        $NF == "total" || $1 !~ /^[0-9.]+$/ || NF < 5 { next }
+        { calls[$NF] = $4; total += $4 }
+        END {
+            line = ""
+            n = 0
+            for (name in calls) order[++n] = name
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+                if (calls[order[j]] > calls[order[i]]) { t = order[i]; order[i] = order[j]; order[j] = t }
+            for (i = 1; i <= n && i <= 8; i++) line = line sprintf(" %s %.2f", order[i], calls[order[i]] / requests)
+            printf "| %-12s | %-10s | %8d | %6.2f |%s |\n", front, mode, requests, total / requests, line
+        }' "$trace"
+}
+
+if [[ "${SYSCALLS:-0}" == 1 ]]; then
+    echo
+    echo "System calls per request (strace -c -f of the front, wrk -t1 -c$CONNECTIONS for 2 s):"
+    echo "| front        | mode       | requests | total  | the most frequent, per request |"
+    echo "|--------------|------------|----------|--------|--------------------------------|"
+    for mode in keep-alive close; do
+        count_syscalls morse-proxy $PORT_MORSE $MORSE_PID $mode
+        count_syscalls haproxy $PORT_HAPROXY $HAPROXY_PID $mode
+        count_syscalls nginx $PORT_NGINX $NGINX_PID $mode
+    done
+fi
+((ROUNDS > 0)) || exit 0
 
 echo
 echo "Median over $ROUNDS rounds (wrk -t1 -c$CONNECTIONS keep-alive, 2 nginx backends, loopback, $(nproc) cores):"
