@@ -340,20 +340,21 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
     MorseWorker is recompiled (about a minute), and later runs are incremental. Nothing outside that namespace sees
     either mount. Returns (binary, version)."""
     configuration = os.environ.get("MORSE_TESTBED_CONFIGURATION", "release")
-    scratch = Path(os.environ.get("MORSE_TESTBED_SCRATCH",
-                                  ROOT / (".build" if configuration == "debug" else ".build-testbed")))
-    if not scratch.is_absolute():
-        scratch = ROOT / scratch
-    next_scratch = Path(f"{scratch}-next")
+    default = ".build-testbed-debug" if configuration == "debug" else ".build-testbed"
+    built_in = ROOT / os.environ.get("MORSE_TESTBED_SCRATCH", default)  # an absolute path stays as it is
+    # Debug: cluster/testbed/build linked the test bed's binaries in a copy of .build mounted over .build, so the
+    # copy to start from is that one, and the path its records name is .build.
+    scratch = ROOT / ".build" if configuration == "debug" else built_in
+    next_scratch = Path(f"{built_in}-next")
     source = ROOT / "Sources" / "MorseWorker" / "WorkerVersion.swift"
     match = re.search(r'static let current = "([^"]*)"', source.read_text())
     assert match, f"no version constant in {source}"
     version = match[1] + suffix
     patched_text = source.read_text().replace(match[0], f'static let current = "{version}"')
     if not next_scratch.exists():
-        assert scratch.exists(), f"{scratch} is missing: build the test bed's binaries first (cluster/testbed/build)"
-        log(f"copying the scratch path {scratch} to {next_scratch} (once)")
-        run(["cp", "-a", str(scratch), f"{next_scratch}.tmp"], timeout=300, check=True)
+        assert built_in.exists(), f"{built_in} is missing: build the test bed's binaries first (cluster/testbed/build)"
+        log(f"copying the scratch path {built_in} to {next_scratch} (once)")
+        run(["cp", "-a", str(built_in), f"{next_scratch}.tmp"], timeout=300, check=True)
         Path(f"{next_scratch}.tmp").rename(next_scratch)
     patched = next_scratch / "WorkerVersion.swift"
     # Rewritten only when it changes, so that an unchanged version means an incremental (no-op) build.
