@@ -17,11 +17,11 @@
 #        ROUNDS=5 DURATION=15 bench/proxy/bench.sh
 #        MORSE_PROXY=/path/to/morse-proxy bench/proxy/bench.sh   (that binary; default: a release build here)
 #        SYSCALLS=1 ROUNDS=0 bench/proxy/bench.sh
-#                                        system calls per request of each front (strace -c -f on the front only,
-#                                        2 s of wrk), keep-alive and `Connection: close`: where a connection's cost
-#                                        goes, exact where CPU figures on shared cores are not. strace slows the
-#                                        front, so its epoll_wait batches differ from an untraced run; the others
-#                                        are per request or per connection whatever the speed.
+#                                        system calls per request of each front (perf stat on the kernel's syscall
+#                                        tracepoints, 2 s of wrk), keep-alive and `Connection: close`: where a
+#                                        connection's cost goes, counted where CPU figures on shared cores are noisy.
+#                                        Not strace: it slows the front enough to change what it measures (a request
+#                                        is then always there when its connection is accepted).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -40,7 +40,7 @@ PORT_MORSE=$((BASE_PORT + 10)); PORT_HAPROXY=$((BASE_PORT + 11)); PORT_NGINX=$((
 need() { command -v "$1" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin command -v "$1" >/dev/null 2>&1; }
 missing=()
 need wrk || missing+=(wrk)
-[[ "${SYSCALLS:-0}" != 1 ]] || need strace || missing+=(strace)
+[[ "${SYSCALLS:-0}" != 1 ]] || need perf || missing+=(linux-perf)
 need haproxy || missing+=(haproxy)
 need nginx || missing+=(nginx-light)
 if ((${#missing[@]})); then
@@ -128,19 +128,24 @@ for round in $(seq 1 "$ROUNDS"); do
     run_front nginx $PORT_NGINX $NGINX_PID "$round"
 done
 
+# The system calls the fronts make (nginx: recvfrom/writev, HAProxy: recvfrom/sendto, morse-proxy: read/write).
+SYSCALL_NAMES=(read recvfrom write writev sendto epoll_wait epoll_ctl accept4 close setsockopt getsockopt shutdown
+    connect socket ioctl)
 count_syscalls() { # name port pid keep-alive|close
-    local header=() trace=$WORK/strace-$1-$4.txt requests tracer
+    local header=() counts=$WORK/perf-$1-$4.txt events=(-e raw_syscalls:sys_enter) name requests counter
     [[ $4 == close ]] && header=(-H "Connection: close")
-    strace -c -f -q -p "$3" -o "$trace" &
-    tracer=$!
-    sleep 0.5 # attached before the load starts
+    for name in "${SYSCALL_NAMES[@]}"; do events+=(-e "syscalls:sys_enter_$name"); done
+    # Kernel tracepoints, counted in the kernel: unlike strace, the front runs at full speed, so what depends on
+    # timing (how many events one epoll_wait returns, whether a request has arrived when a connection is accepted)
+    # is what it is without the counting.
+    perf stat -x, "${events[@]}" -p "$3" -o "$counts" -- sleep 2.4 &
+    counter=$!
+    sleep 0.2
     requests=$(wrk -t1 -c"$CONNECTIONS" -d2s "${header[@]}" "http://127.0.0.1:$2/" | awk '/requests in/ {print $1}')
-    kill -INT "$tracer"
-    wait "$tracer" || true
-    # strace -c rows: % time, seconds, usecs/call, calls, [errors,] syscall; the total row is summed here instead.
-    awk -v front="$1" -v mode="$4" -v requests="$requests" '
-        $NF == "total" || $1 !~ /^[0-9.]+$/ || NF < 5 { next }
-        { calls[$NF] = $4; total += $4 }
+    wait "$counter"
+    awk -F, -v front="$1" -v mode="$4" -v requests="$requests" '
+        $3 == "raw_syscalls:sys_enter" { total = $1; next }
+        $3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 { name = substr($3, 20); calls[name] = $1 }
         END {
             line = ""
             n = 0
@@ -149,12 +154,12 @@ count_syscalls() { # name port pid keep-alive|close
                 if (calls[order[j]] > calls[order[i]]) { t = order[i]; order[i] = order[j]; order[j] = t }
             for (i = 1; i <= n && i <= 8; i++) line = line sprintf(" %s %.2f", order[i], calls[order[i]] / requests)
             printf "| %-12s | %-10s | %8d | %6.2f |%s |\n", front, mode, requests, total / requests, line
-        }' "$trace"
+        }' "$counts"
 }
 
 if [[ "${SYSCALLS:-0}" == 1 ]]; then
     echo
-    echo "System calls per request (strace -c -f of the front, wrk -t1 -c$CONNECTIONS for 2 s):"
+    echo "System calls per request (perf stat, syscall tracepoints of the front; wrk -t1 -c$CONNECTIONS for 2 s):"
     echo "| front        | mode       | requests | total  | the most frequent, per request |"
     echo "|--------------|------------|----------|--------|--------------------------------|"
     for mode in keep-alive close; do
