@@ -58,7 +58,7 @@ final class ClientConnection: SocketConnection {
         peer = .allocate(byteCount: 64, alignment: 8)
         peerLength = Sockets.formatPeer(&storage, into: peer)
         lastActiveMs = proxy.now
-        super.init(proxy: proxy, fd: fd, readCallback: clientReadCallback, writeCallback: clientWriteCallback)
+        super.init(proxy: proxy, fd: fd)
         deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
     }
 
@@ -66,7 +66,7 @@ final class ClientConnection: SocketConnection {
         peer.deallocate()
     }
 
-    func onReadable() {
+    override func onReadable() {
         if inBuf.capacity == 0 && !proxy.buffers.fill(&inBuf) {
             abort()
             return
@@ -106,7 +106,7 @@ final class ClientConnection: SocketConnection {
         }
     }
 
-    func onWritable() {
+    override func onWritable() {
         writeNow()
     }
 
@@ -217,23 +217,5 @@ final class ClientConnection: SocketConnection {
         case .closing:
             proxy.closeClient(self)
         }
-    }
-}
-
-private let clientReadCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
-    // the loop pass, so it cannot be freed while its own callback runs.
-    Unmanaged<ClientConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
-        connection.proxy.tick()
-        connection.onReadable()
-    }
-}
-
-private let clientWriteCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
-    // the loop pass, so it cannot be freed while its own callback runs.
-    Unmanaged<ClientConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
-        connection.proxy.tick()
-        connection.onWritable()
     }
 }

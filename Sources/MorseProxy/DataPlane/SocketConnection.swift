@@ -18,14 +18,20 @@ class SocketConnection {
     /// Coarse monotonic milliseconds; what passing it means is the subclass's `checkDeadline`.
     var deadline: Int64 = .max
 
-    init(proxy: Proxy, fd: Int32, readCallback: event_callback_fn, writeCallback: event_callback_fn) {
+    init(proxy: Proxy, fd: Int32) {
         self.proxy = proxy
         self.fd = fd
         let arg = Unmanaged.passUnretained(self).toOpaque()
-        readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: readCallback, arg: arg)
-        writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: writeCallback, arg: arg)
+        readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: socketReadCallback, arg: arg)
+        writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: socketWriteCallback, arg: arg)
         readEvent.enable()
     }
+
+    /// Bytes, an EOF or an error are waiting on the socket: what they mean is the subclass's.
+    func onReadable() {}
+
+    /// The socket can take more bytes.
+    func onWritable() {}
 
     /// Queues `writeNow` for the end of the loop pass. Writes of one epoll batch then go out together, as in
     /// HAProxy: a backend or client woken by the first finds the others already waiting, which saves wakeups on
@@ -66,6 +72,23 @@ class SocketConnection {
     }
 
     func releaseBuffers() {}
+}
+
+// One pair of libevent callbacks for both sides; the call goes to the subclass's override. No retain/release per
+// event: a closed connection is kept alive by the proxy's graveyard until the end of the loop pass, so it cannot be
+// freed while its own callback runs.
+private let socketReadCallback: event_callback_fn = { _, _, arg in
+    Unmanaged<SocketConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
+        connection.proxy.tick()
+        connection.onReadable()
+    }
+}
+
+private let socketWriteCallback: event_callback_fn = { _, _, arg in
+    Unmanaged<SocketConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
+        connection.proxy.tick()
+        connection.onWritable()
+    }
 }
 
 extension Proxy {

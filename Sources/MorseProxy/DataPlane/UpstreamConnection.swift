@@ -22,7 +22,7 @@ final class UpstreamConnection: SocketConnection {
         generation = backend.generation
         self.connecting = connecting
         parse = ParseState(type: HTTP_RESPONSE, base: ByteBuffer().base, maxHeaders: proxy.config.maxHeaderCount)
-        super.init(proxy: proxy, fd: fd, readCallback: upstreamReadCallback, writeCallback: upstreamWriteCallback)
+        super.init(proxy: proxy, fd: fd)
         if connecting {
             writeEvent.enable()
             deadline = proxy.now + Int64(proxy.config.backendConnectTimeoutMs)
@@ -41,7 +41,7 @@ final class UpstreamConnection: SocketConnection {
         return true
     }
 
-    func onReadable() {
+    override func onReadable() {
         guard let client else {
             // Idle in the pool: the backend closed it (or sent garbage); either way it cannot be reused.
             proxy.closeUpstream(self)
@@ -92,7 +92,7 @@ final class UpstreamConnection: SocketConnection {
             detail: error == 0 ? "closed before responding" : String(cString: strerror(error)))
     }
 
-    func onWritable() {
+    override func onWritable() {
         guard let client else {
             writeEvent.disable()
             return
@@ -155,23 +155,5 @@ final class UpstreamConnection: SocketConnection {
 
     override func releaseBuffers() {
         proxy.buffers.recycle(&inBuf)
-    }
-}
-
-private let upstreamReadCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
-    // the loop pass, so it cannot be freed while its own callback runs.
-    Unmanaged<UpstreamConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
-        connection.proxy.tick()
-        connection.onReadable()
-    }
-}
-
-private let upstreamWriteCallback: event_callback_fn = { _, _, arg in
-    // No retain/release per event: a closed connection is kept alive by the proxy's graveyard until the end of
-    // the loop pass, so it cannot be freed while its own callback runs.
-    Unmanaged<UpstreamConnection>.fromOpaque(arg!)._withUnsafeGuaranteedRef { connection in
-        connection.proxy.tick()
-        connection.onWritable()
     }
 }
