@@ -63,6 +63,10 @@ say "binaries in $bin (built in $build_seconds s)"
 test_started=$SECONDS
 status=0
 finish() {
+  # The exit status that brought us here: a failed step (set -e, e.g. cluster/testbed/up) is a failed run, never
+  # "PASSED" (it was, once: the test bed did not come up and run.sh exited 0).
+  local code=$?
+  [ "$status" -ne 0 ] || status=$code
   local clean=0
   if [ "${MORSE_TESTBED_KEEP:-0}" = 1 ]; then
     say "MORSE_TESTBED_KEEP=1: the test bed stays up (cluster/testbed/down removes it)"
