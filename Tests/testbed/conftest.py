@@ -334,11 +334,11 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
     """A rebuilt morse-worker whose version is WorkerVersion.current + suffix, without touching the source tree.
 
     The source tree is shared with other people, so WorkerVersion.swift is never edited in place: in a private
-    mount namespace (unshare -m), a patched copy is bind-mounted over it and a copy of the test bed's scratch path
-    (<scratch>-next, made once with cp -a) over that scratch path, then `swift build` runs as usual. Paths and
-    flags are the ones of the test bed's own build (cluster/testbed/build, MORSE_TESTBED_CONFIGURATION), so only
-    MorseWorker is recompiled (about a minute), and later runs are incremental. Nothing outside that namespace sees
-    either mount. Returns (binary, version)."""
+    mount namespace (cluster/testbed/with-mounts), a patched copy is bind-mounted over it and a copy of the test
+    bed's scratch path (<scratch>-next, made once with cp -a) over that scratch path, then `swift build` runs as
+    usual. Paths and flags are the ones of the test bed's own build (cluster/testbed/build,
+    MORSE_TESTBED_CONFIGURATION), so only MorseWorker is recompiled (about a minute), and later runs are
+    incremental. Nothing outside that namespace sees either mount. Returns (binary, version)."""
     configuration = os.environ.get("MORSE_TESTBED_CONFIGURATION", "release")
     default = ".build-testbed-debug" if configuration == "debug" else ".build-testbed"
     built_in = ROOT / os.environ.get("MORSE_TESTBED_SCRATCH", default)  # an absolute path stays as it is
@@ -360,11 +360,10 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
     # Rewritten only when it changes, so that an unchanged version means an incremental (no-op) build.
     if not patched.exists() or patched.read_text() != patched_text:
         patched.write_text(patched_text)
-    script = ('set -e; mount --bind "$1" "$2"; mount --bind "$3" "$4"; cd "$5"; '
-              'exec swift build -c "$6" --static-swift-stdlib --scratch-path "$2" --product morse-worker')
     started = time.monotonic()
-    result = run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
-                  str(next_scratch), str(scratch), str(patched), str(source), str(ROOT), configuration], timeout=1200)
+    result = run([str(ROOT / "cluster" / "testbed" / "with-mounts"), f"{next_scratch}:{scratch}", f"{patched}:{source}",
+                  "--", "swift", "build", "-c", configuration, "--static-swift-stdlib", "--scratch-path", str(scratch),
+                  "--product", "morse-worker"], timeout=1200, cwd=ROOT)
     seconds = time.monotonic() - started
     assert result.returncode == 0, f"build of the new worker failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
     binary = next_scratch / configuration / "morse-worker"
