@@ -12,6 +12,7 @@ enum StatusReport {
               "retries": \(proxy.retriesTotal),
               "queue": \(queueJSON(proxy)),
               "buffers": \(buffersJSON(proxy)),
+              "client_objects": \(clientObjectsJSON(proxy)),
               "backends": [
                 \(list)
               ]
@@ -29,6 +30,12 @@ enum StatusReport {
             + ",\"queued_total\":\(stats.queuedTotal),\"dequeued_total\":\(stats.dequeuedTotal)"
             + ",\"timeouts_total\":\(stats.timeoutsTotal),\"mean_wait_ms\":\((mean * 1000).rounded() / 1000)"
             + ",\"max_wait_ms\":\(stats.maxWaitMs)}"
+    }
+
+    /// Client connection objects: made, reused for a new socket, and kept closed for the next accepts.
+    static func clientObjectsJSON(_ proxy: Proxy) -> String {
+        "{\"created_total\":\(proxy.clientObjectsCreated),\"reused_total\":\(proxy.clientObjectsReused)"
+            + ",\"spare\":\(proxy.spareClients.count),\"max_spare\":\(Proxy.maxSpareClients)}"
     }
 
     /// The buffer and scratch pools: what connections hold now and what is kept free.

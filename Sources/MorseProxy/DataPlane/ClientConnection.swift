@@ -56,10 +56,36 @@ final class ClientConnection: SocketConnection {
 
     init(proxy: Proxy, fd: Int32, peer storage: inout sockaddr_storage) {
         peer = .allocate(byteCount: 64, alignment: 8)
+        super.init(proxy: proxy, fd: fd)
+        begin(peer: &storage)
+    }
+
+    /// What a new connection sets, fresh or reused: its address, and the idle deadline for its first request.
+    private func begin(peer storage: inout sockaddr_storage) {
         peerLength = Sockets.formatPeer(&storage, into: peer)
         lastActiveMs = proxy.now
-        super.init(proxy: proxy, fd: fd)
         deadline = proxy.now + Int64(proxy.config.clientIdleTimeoutMs)
+    }
+
+    /// Whether nothing but the proxy's spare list can still reach this closed connection, so that it may serve
+    /// the next accepted socket: no backend slot, upstream connection or queue place left over.
+    var isReusable: Bool {
+        isClosed && upstream == nil && exchange.backend == nil && !isQueued && scratch == nil
+            && inBuf.capacity == 0 && outBuf.capacity == 0 && reqOut.capacity == 0
+    }
+
+    /// Serves a newly accepted socket with this closed connection: every field back to what `init` gives it
+    /// (the buffers and scratch already went back with `releaseBuffers`), then `begin`. A debug build checks,
+    /// field by field, that nothing of the previous connection is left (`Proxy.checkReusedClient`).
+    func reuse(fd: Int32, peer storage: inout sockaddr_storage) {
+        reqUnsent = 0
+        parsePos = 0
+        phase = .idle
+        bodyStartMs = 0
+        queuedAtMs = 0
+        exchange = Exchange()
+        reopen(fd: fd)
+        begin(peer: &storage)
     }
 
     deinit {

@@ -36,6 +36,18 @@ struct EventHandle {
         }
     }
 
+    /// Points the event at another file descriptor, with the same base, flags, callback and argument: how a
+    /// recycled connection reuses its events. The event must not be added.
+    mutating func reassign(fd: Int32) {
+        precondition(!isAdded, "an added event cannot be reassigned")
+        var base: OpaquePointer?
+        var flags: Int16 = 0
+        var callback: event_callback_fn?
+        var arg: UnsafeMutableRawPointer?
+        event_get_assignment(event, &base, nil, &flags, &callback, &arg)
+        event_assign(event, base, fd, flags, callback, arg)
+    }
+
     /// Removes the event if added and frees it; the handle must not be used afterwards.
     func free() { event_free(event) }
 }

@@ -37,7 +37,7 @@ extension Proxy {
             }
             Sockets.setNoDelay(fd)
             acceptedTotal &+= 1
-            let client = ClientConnection(proxy: self, fd: fd, peer: &storage)
+            let client = makeClient(fd: fd, peer: &storage)
             register(client, in: &clients)
             if clients.count >= config.maxConnections {
                 acceptGate = .atConnectionLimit

@@ -18,7 +18,16 @@ public final class Proxy {
     var upstreams: [UpstreamConnection] = []
     /// Connections closed during this loop pass, freed at its end (`run`). Holding them until then lets event
     /// callbacks skip retain/release: nothing is deallocated while one of its callbacks may still be on the stack.
-    var graveyard: [AnyObject] = []
+    var graveyard: [SocketConnection] = []
+    /// Closed client connections kept, with their events and address buffer, for the next accepts
+    /// (Proxy+SpareClients), and how many connection objects were made and reused.
+    var spareClients: [ClientConnection] = []
+    var clientObjectsCreated: UInt64 = 0
+    var clientObjectsReused: UInt64 = 0
+    #if DEBUG
+    /// The fields of the first connection made, as `init` left them: each reused one must match (debug only).
+    var freshClientFields: [String]?
+    #endif
     /// Buffers and per-request scratch, lent to connections only while bytes are in flight.
     let buffers: BufferPool
     let scratches: ScratchPool
@@ -101,6 +110,11 @@ public final class Proxy {
         for timer in timers { timer.cancel() }
         for event in signalEvents { event.free() }
         listenEvent?.free()
+        // Connections outlive this body (stored properties are released after it); their events must not.
+        for connection in clients { connection.freeEvents() }
+        for connection in upstreams { connection.freeEvents() }
+        for connection in graveyard { connection.freeEvents() }
+        for connection in spareClients { connection.freeEvents() }
         event_base_free(base)
     }
 
@@ -299,7 +313,18 @@ public final class Proxy {
     /// End of a loop pass: what closed during it is freed now, not at a later sweep.
     @inline(__always) func freeClosed() {
         if graveyard.isEmpty { return }
-        freedSinceTrim += graveyard.count
+        var kept = 0
+        for connection in graveyard {
+            if spareClients.count < Self.maxSpareClients, let client = connection as? ClientConnection,
+                client.isReusable
+            {
+                spareClients.append(client)
+                kept += 1
+            } else {
+                connection.freeEvents()
+            }
+        }
+        freedSinceTrim += graveyard.count - kept
         graveyard.removeAll(keepingCapacity: graveyard.count <= 256)
     }
 

@@ -7,7 +7,8 @@ import Glibc
 /// sends.
 class SocketConnection {
     unowned(unsafe) let proxy: Proxy
-    let fd: Int32
+    /// Changes only when a closed client connection is reused for a new one (`reopen`).
+    private(set) var fd: Int32
     var readEvent: EventHandle!
     var writeEvent: EventHandle!
     var readPaused = false
@@ -24,6 +25,31 @@ class SocketConnection {
         let arg = Unmanaged.passUnretained(self).toOpaque()
         readEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_READ, callback: socketReadCallback, arg: arg)
         writeEvent = EventHandle(base: proxy.base, fd: fd, flags: EV_WRITE, callback: socketWriteCallback, arg: arg)
+        readEvent.enable()
+    }
+
+    deinit { freeEvents() }
+
+    /// Frees the two events, once. A closed connection that is not kept for reuse frees them at the end of its
+    /// loop pass (`Proxy.freeClosed`), and the proxy frees those of every connection it still holds before it
+    /// frees the event base: `event_free` reads the base, and a connection's own deinit may come later.
+    final func freeEvents() {
+        readEvent?.free()
+        writeEvent?.free()
+        readEvent = nil
+        writeEvent = nil
+    }
+
+    /// Makes a closed connection serve a new socket: its events point at `fd`, and everything this class holds
+    /// is as `init` leaves it. The subclass resets its own state first (`ClientConnection.reuse`).
+    final func reopen(fd: Int32) {
+        precondition(isClosed && registryIndex == -1 && !writePosted, "only a closed, freed connection is reused")
+        self.fd = fd
+        readEvent.reassign(fd: fd)
+        writeEvent.reassign(fd: fd)
+        readPaused = false
+        isClosed = false
+        deadline = .max
         readEvent.enable()
     }
 
@@ -60,13 +86,13 @@ class SocketConnection {
         }
     }
 
-    /// Closes the socket and frees its events; buffers go back to the pool (`releaseBuffers`). The object itself
-    /// is freed at the end of the loop pass (`Proxy.graveyard`).
+    /// Closes the socket and removes its events; buffers go back to the pool (`releaseBuffers`). The object itself
+    /// (with its events) is freed, or kept for reuse, at the end of the loop pass (`Proxy.freeClosed`).
     final func closeSocket() {
         guard !isClosed else { return }
         isClosed = true
-        readEvent.free()
-        writeEvent.free()
+        readEvent.disable()
+        writeEvent.disable()
         close(fd)
         releaseBuffers()
     }

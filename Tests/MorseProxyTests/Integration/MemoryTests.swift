@@ -49,24 +49,33 @@ final class MemoryTests: XCTestCase {
         let total = Self.churnConnections
         let tally = Tally()
         churn(proxy, count: 2_000, tally: tally)
+        try requireAlive(proxy)
         try waitUntilNoConnections(proxy)
         sleep(3)
         let before = proxy.rssKiB()
         let started = Date()
         churn(proxy, count: total, tally: tally)
+        try requireAlive(proxy)
         try waitUntilNoConnections(proxy)
         sleep(3)
         let after = proxy.rssKiB()
         let buffers = try proxy.statusObject()["buffers"] as? [String: Any] ?? [:]
+        let objects = try proxy.statusObject()["client_objects"] as? [String: Any] ?? [:]
         print(
             "\(total) connections in \(Int(Date().timeIntervalSince(started))) s: \(tally.all); RSS \(before) KiB -> "
-                + "\(after) KiB; buffers \(buffers)")
+                + "\(after) KiB; buffers \(buffers); client objects \(objects)")
         XCTAssertEqual(tally["failed"], 0, "\(tally.firstNotes)")
         XCTAssertEqual(try proxy.statusNumber(nil, "connections"), 0)
         XCTAssertEqual(try proxy.statusNumber("buffers", "chunks_in_use"), 0, "chunks leaked")
         XCTAssertEqual(try proxy.statusNumber("buffers", "large_in_use"), 0, "large buffers leaked")
         XCTAssertEqual(try proxy.statusNumber("buffers", "scratch_in_use"), 0, "scratches leaked")
         XCTAssertLessThanOrEqual(try proxy.statusNumber("buffers", "chunks_free"), 64, "free chunks not given back")
+        // No per-connection allocation in the steady state: four clients at a time need a handful of connection
+        // objects, every later connection reuses one (and a debug build checks each reuse left nothing behind).
+        let created = try proxy.statusNumber("client_objects", "created_total")
+        let reused = try proxy.statusNumber("client_objects", "reused_total")
+        XCTAssertEqual(created + reused, total + 2_000, "accepted connections not counted: \(objects)")
+        XCTAssertLessThanOrEqual(created, 64, "client connection objects were made instead of reused: \(objects)")
         if !Self.sanitized {
             XCTAssertLessThanOrEqual(after - before, 4096, "RSS grew by more than 4 MiB over \(total) connections")
         }
@@ -82,6 +91,15 @@ final class MemoryTests: XCTestCase {
             held.append(connection)
         }
         return held
+    }
+
+    /// Fails with the end of the proxy's log when it has exited (a crash, or a debug build's reuse check).
+    private func requireAlive(_ proxy: ProxyProcess) throws {
+        guard !proxy.process.isRunning else { return }
+        let log = proxy.log()
+        let crash = log.range(of: "Fatal error").map { String(log[$0.lowerBound...].prefix(1500)) }
+        throw TestError.io(
+            "the proxy exited (status \(proxy.process.terminationStatus)): \(crash ?? String(log.suffix(1500)))")
     }
 
     private func waitUntilNoConnections(_ proxy: ProxyProcess) throws {
