@@ -7,13 +7,20 @@ struct CommandLineOptions {
     var config: String?
     var checkConfig: String?
     var logLevel = "info"
+    var takeOver: String?
     var showsHelp = false
+    var showsVersion = false
     var overrides: [ConfigDirective] = []
 
     /// The options that are not settings: they name files or the event log, which the config file cannot.
     static let ownOptions: [(name: String, placeholder: String, help: String)] = [
         ("config", "file", "Config file to load (and to re-read on SIGHUP)."),
         ("check-config", "file", "Validate FILE (with any other flags applied), print the result, exit 0 or 1."),
+        (
+            "take-over", "socket",
+            "Binary upgrade: take the listening sockets and backend states from the morse-proxy whose "
+                + "upgrade-socket this is, instead of binding; it stops accepting once this one serves, then quiesces."
+        ),
         (
             "log-level", "level",
             "Event log level on stderr: trace, debug, info, notice, warning, error (default: info)."
@@ -27,6 +34,10 @@ struct CommandLineOptions {
             index += 1
             if argument == "-h" || argument == "--help" {
                 showsHelp = true
+                continue
+            }
+            if argument == "--version" {
+                showsVersion = true
                 continue
             }
             guard argument.hasPrefix("--"), argument.count > 2 else {
@@ -54,6 +65,7 @@ struct CommandLineOptions {
             switch name {
             case "config": config = value
             case "check-config": checkConfig = value
+            case "take-over": takeOver = value
             case "log-level": logLevel = value
             default: overrides.append(ConfigDirective(key: name, value: value))
             }

@@ -16,7 +16,7 @@ enum HelpText {
     static func render(width: Int) -> String {
         var lines = ["OVERVIEW: " + overview, ""]
         lines.append(
-            "USAGE: morse-proxy [--config <file>] [--check-config <file>] [--log-level <level>] [--<setting> <value> ...]"
+            "USAGE: morse-proxy [--config <file>] [--check-config <file>] [--take-over <socket>] [--log-level <level>] [--<setting> <value> ...]"
         )
         lines.append("")
         for paragraph in discussion.split(separator: "\n") {
@@ -26,6 +26,7 @@ enum HelpText {
         for option in CommandLineOptions.ownOptions {
             lines += entry("--\(option.name) <\(option.placeholder)>", option.help, width: width)
         }
+        lines += entry("--version", "Print the version and exit.", width: width)
         lines += entry("-h, --help", "Show help information.", width: width)
         lines += ["", "SETTINGS:"]
         for setting in ProxySetting.all {

@@ -15,6 +15,10 @@ enum MorseProxyCommand {
             printError("morse-proxy: \(error)\nSee 'morse-proxy --help'.")
             exit(64)
         }
+        if options.showsVersion {
+            print("morse-proxy \(ProxyVersion.current)")
+            return
+        }
         if options.showsHelp {
             print(HelpText.render(width: terminalWidth()))
             return
@@ -36,6 +40,7 @@ enum MorseProxyCommand {
             let proxy = try Proxy(config: loaded, logger: logger) {
                 try ConfigFile.load(path: options.config, overrides: options.overrides)
             }
+            proxy.takeOverPath = options.takeOver
             try proxy.run()
         } catch {
             printError("morse-proxy: \(error)")

@@ -7,8 +7,16 @@ import Logging
 final class AdminServer {
     unowned(unsafe) let proxy: Proxy
     private var http: OpaquePointer?
+    /// The listening socket (evhttp's bound socket), which a binary upgrade hands to the new process.
+    private var bound: OpaquePointer?
 
-    init(proxy: Proxy, address: HostPort) throws {
+    /// A listening socket taken over from the previous process, served from `startAccepting` on.
+    private var pending: Int32?
+
+    /// Binds `address` and serves it, or keeps `inherited` (a listening socket taken over from the previous
+    /// process) for `startAccepting`: until the new process serves, the old one answers the admin API alone, so
+    /// whoever sees the new pid in `/status` knows the hand-over is done.
+    init(proxy: Proxy, address: HostPort, inherited: Int32? = nil) throws {
         self.proxy = proxy
         guard let http = evhttp_new(proxy.base) else { throw ProxyError("evhttp_new failed") }
         self.http = http
@@ -16,7 +24,12 @@ final class AdminServer {
         evhttp_set_max_headers_size(http, 8192)
         evhttp_set_max_body_size(http, 4096)
         evhttp_set_allowed_methods(http, UInt16(EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue))
-        guard evhttp_bind_socket(http, address.host, address.port) == 0 else {
+        if let inherited {
+            pending = inherited
+        } else {
+            bound = evhttp_bind_socket_with_handle(http, address.host, address.port)
+        }
+        guard bound != nil || pending != nil else {
             evhttp_free(http)
             self.http = nil
             throw ProxyError("cannot bind admin listener on \(address)")
@@ -24,7 +37,32 @@ final class AdminServer {
         evhttp_set_gencb(http, adminCallback, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    var listenFD: Int32? { bound.map { evhttp_bound_socket_get_fd($0) } ?? pending }
+
+    /// Serves the socket taken over; does nothing for one bound here.
+    func startAccepting() {
+        guard let http, let fd = pending else { return }
+        pending = nil
+        bound = evhttp_accept_socket_with_handle(http, fd)
+        if bound == nil {
+            close(fd)
+            proxy.logger.error("admin API: cannot serve the socket taken over; the admin API is off")
+        }
+    }
+
+    /// Stops accepting admin connections (the socket stays open in the process it was handed to); requests on
+    /// connections already open are still answered.
+    func stopAccepting() {
+        guard let http, let socket = bound else { return }
+        evhttp_del_accept_socket(http, socket)
+        bound = nil
+    }
+
     func stop() {
+        if let fd = pending {
+            close(fd)
+            pending = nil
+        }
         if let http {
             evhttp_free(http)
             self.http = nil
@@ -80,6 +118,7 @@ final class AdminServer {
         let headers = evhttp_request_get_output_headers(request)
         evhttp_add_header(headers, "Content-Type", contentType)
         evhttp_add_header(headers, "Cache-Control", "no-store")
+        evhttp_add_header(headers, "X-Morse-Proxy-Version", ProxyVersion.current)
         let buffer = evbuffer_new()
         var text = body
         text.withUTF8 { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }

@@ -1,9 +1,13 @@
+import Glibc
+
 /// `GET /status`: one JSON object per backend, in rotation order.
 enum StatusReport {
     static func json(_ proxy: Proxy) -> String {
         let list = proxy.backends.map(backendJSON).joined(separator: ",\n    ")
         return """
             {
+              "version": "\(ProxyVersion.current)",
+              "pid": \(getpid()),
               "listen": "\(proxy.config.listen)",
               "shutting_down": \(proxy.isShuttingDown),
               "quiescing": \(proxy.isQuiescing),

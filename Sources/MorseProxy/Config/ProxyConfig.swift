@@ -51,6 +51,8 @@ public struct ProxyConfig: Sendable, Equatable {
     var quiesceIdleGraceMs = 1_000
 
     var accessLog: AccessLogTarget = .stdout
+    /// Unix socket on which the proxy hands its listening sockets to a new process (`--take-over`); nil: none.
+    var upgradeSocket: String?
 
     init() {}
 

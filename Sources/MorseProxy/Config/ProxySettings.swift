@@ -109,6 +109,12 @@ extension ProxySetting {
             doc: "while stopping, an idle keep-alive connection is closed once it has been idle this long; a "
                 + "request sent sooner is answered with `Connection: close` instead of racing the close"),
         ProxySetting(
+            "upgrade-socket", \.upgradeSocket, .socketPathOrOff,
+            help: "Unix socket where a new morse-proxy (--take-over) takes the listening sockets over; off: none.",
+            doc: "Unix socket on which the proxy hands its listening sockets and backend states to a new process "
+                + "started with `--take-over` (binary upgrade, see below); `off`: none",
+            reload: .needsRestart),
+        ProxySetting(
             "access-log", \.accessLog, .accessLog,
             help: "Access log: stdout, off, or a file path (appended; reopened on SIGHUP).",
             doc: "`stdout`, `off`, or a file path (appended; reopened on SIGHUP for rotation)"),

@@ -92,6 +92,20 @@ extension SettingValue where Value == String? {
     }
 }
 
+extension SettingValue where Value == String? {
+    /// An absolute path a Unix socket can be bound at (at most 107 bytes), or `off`.
+    static var socketPathOrOff: Self {
+        Self(placeholder: "path|off") { text throws(ConfigError) in
+            if text == "off" { return nil }
+            guard text.hasPrefix("/"), text.utf8.count <= 107, !text.contains(where: { $0 == " " || $0.isNewline })
+            else { throw ConfigError("must be `off` or an absolute path of at most 107 bytes without spaces") }
+            return text
+        } format: {
+            $0 ?? "off"
+        }
+    }
+}
+
 extension SettingValue where Value == String {
     /// An absolute URL path without spaces.
     static var urlPath: Self {

@@ -61,6 +61,11 @@ extension Proxy {
         guard acceptGate == .waitingForFirstChecks else { return }
         acceptGate = .open
         updateAccept()
+        if predecessor != nil {
+            tellPredecessorReady()
+        } else {
+            ServiceManager.notify("READY=1")
+        }
         let states = backends.map { "\($0.name)=\($0.state.rawValue)" }.joined(separator: " ")
         logger.notice("first health checks done (\(states)); accepting connections")
     }

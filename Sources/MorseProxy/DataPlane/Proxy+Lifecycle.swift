@@ -8,7 +8,7 @@ extension Proxy {
         // A daemon must not depend on the signal state it was started with: a supervisor that spawns from a
         // thread blocking every signal (Foundation's Process from a Dispatch queue does) would leave these
         // handlers never called. libevent's sigaction replaces an inherited SIG_IGN; the mask needs this.
-        let handled = [SIGHUP, SIGTERM, SIGINT]
+        let handled = [SIGHUP, SIGTERM, SIGINT, SIGUSR2, SIGCHLD]
         var mask = sigset_t()
         sigemptyset(&mask)
         for number in handled { sigaddset(&mask, number) }
@@ -27,6 +27,8 @@ extension Proxy {
         proxy.tick()
         switch number {
         case SIGHUP: proxy.reload()
+        case SIGUSR2: proxy.spawnSuccessor()
+        case SIGCHLD: proxy.reapSuccessor()
         default: proxy.beginShutdown(signal: number == SIGTERM ? "SIGTERM" : "SIGINT")
         }
     }
@@ -105,6 +107,7 @@ extension Proxy {
         isShuttingDown = true
         logger.notice("\(name): stopping; \(clients.count) connections, grace \(config.gracePeriodMs)ms")
         updateAccept()
+        stopListeningForSuccessor()
         listenEvent?.free()
         listenEvent = nil
         if listenFD >= 0 {

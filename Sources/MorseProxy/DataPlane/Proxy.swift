@@ -62,6 +62,16 @@ public final class Proxy {
     var quiescedAction: ((Proxy) -> Void)?
     var quiesceStartMs: Int64 = 0
     var admin: AdminServer?
+    /// The binary upgrade (Proxy+HandOver): where this process listens for a successor, the successor it handed
+    /// its sockets to while that one starts, and, in a new process, the old one until it is told `ready`.
+    var upgradeFD: Int32 = -1
+    var upgradeEvent: EventHandle?
+    var successor: Successor?
+    var predecessor: Predecessor?
+    /// The successor process SIGUSR2 started, until it is reaped.
+    var successorChild: pid_t = 0
+    /// `--take-over PATH`: take the listening sockets from the proxy listening there instead of binding them.
+    public var takeOverPath: String?
     var isShuttingDown = false
     var pendingFirstChecks = 0
     /// Host sent upstream for an HTTP/1.0 request without one: the proxy forwards HTTP/1.1, which requires Host
@@ -110,6 +120,8 @@ public final class Proxy {
         for timer in timers { timer.cancel() }
         for event in signalEvents { event.free() }
         listenEvent?.free()
+        upgradeEvent?.free()
+        successor?.event.free()
         // Connections outlive this body (stored properties are released after it); their events must not.
         for connection in clients { connection.freeEvents() }
         for connection in upstreams { connection.freeEvents() }
@@ -120,9 +132,25 @@ public final class Proxy {
 
     /// Binds, starts health checks and admin, then runs the loop until shutdown completes.
     public func run() throws {
-        listenFD = try bindListener()
+        // Resolved now, before an upgrade may replace the binary or anything changes the working directory.
+        _ = Self.executablePath
+        var inheritedAdmin: Int32?
+        if let path = takeOverPath {
+            let taken = try takeOver(from: path)
+            listenFD = taken.listener
+            inheritedAdmin = taken.admin
+        } else {
+            listenFD = try Sockets.listenOrExplain(config.listen)
+        }
+        attachListener(listenFD)
         if let adminAddress = config.admin {
-            admin = try AdminServer(proxy: self, address: adminAddress)
+            admin = try AdminServer(proxy: self, address: adminAddress, inherited: inheritedAdmin)
+        } else if let inheritedAdmin {
+            close(inheritedAdmin)
+        }
+        // A new process listens for its own successor once it serves (`tellPredecessorReady`).
+        if takeOverPath == nil {
+            try listenForSuccessor()
         }
         installSignals()
         addTimer(milliseconds: 50) { $0.sweep() }
@@ -146,15 +174,10 @@ public final class Proxy {
         logger.notice("morse-proxy stopped")
     }
 
-    func bindListener() throws -> Int32 {
-        do {
-            let fd = try Sockets.listen(config.listen)
-            let arg = Unmanaged.passUnretained(self).toOpaque()
-            listenEvent = EventHandle(base: base, fd: fd, flags: EV_READ, callback: acceptCallback, arg: arg)
-            return fd
-        } catch {
-            throw ProxyError("cannot listen on \(config.listen): \(error)")
-        }
+    /// The accept event of the listening socket, bound here or taken over; enabled when the accept gate opens.
+    func attachListener(_ fd: Int32) {
+        let arg = Unmanaged.passUnretained(self).toOpaque()
+        listenEvent = EventHandle(base: base, fd: fd, flags: EV_READ, callback: acceptCallback, arg: arg)
     }
 
     @inline(__always) func tick() { now = Clock.coarseMilliseconds() }
@@ -341,6 +364,7 @@ public final class Proxy {
     func sweep() {
         expireQueued()
         if isQuiescing { closeIdleWhileQuiescing() }
+        if successor != nil { checkSuccessorDeadline() }
         var index = clients.count - 1
         while index >= 0 {
             if index < clients.count { clients[index].checkDeadline(now: now) }

@@ -56,6 +56,15 @@ enum Sockets {
         return fd
     }
 
+    /// `listen`, its failure worded for the operator.
+    static func listenOrExplain(_ hostPort: HostPort) throws -> Int32 {
+        do {
+            return try listen(hostPort)
+        } catch {
+            throw ProxyError("cannot listen on \(hostPort): \(error)")
+        }
+    }
+
     enum ConnectResult {
         case connected(Int32)
         case inProgress(Int32)

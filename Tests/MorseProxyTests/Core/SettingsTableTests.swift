@@ -34,8 +34,11 @@ final class SettingsTableTests: XCTestCase {
         XCTAssertEqual(Set(properties), Set(written), "ProxyConfig's stored properties and ProxySetting.all differ")
     }
 
+    /// The sockets the proxy listens on (clients, admin, a successor) are kept by a reload; a binary upgrade
+    /// (`--take-over`) changes them without refusing a connection.
     func testOnlyTheListeningAddressesNeedARestart() {
-        XCTAssertEqual(ProxySetting.all.filter { $0.reload == .needsRestart }.map(\.key), ["listen", "admin"])
+        XCTAssertEqual(
+            ProxySetting.all.filter { $0.reload == .needsRestart }.map(\.key), ["listen", "admin", "upgrade-socket"])
     }
 
     /// A reload applies every changed setting but those that need a restart, which keep their running value.

@@ -92,11 +92,12 @@ final class ProxyProcess: @unchecked Sendable {
 
     init(
         backends: [BackendProcess] = [], arguments: [String] = [], waitForReady: Bool = true,
-        startedByHostileParent: Bool = false
+        startedByHostileParent: Bool = false, binary: String? = nil, ports: (listen: UInt16, admin: UInt16)? = nil
     ) throws {
-        port = freePort()
-        adminPort = freePort()
-        logFile = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("morse-proxy-\(port).log")
+        port = ports?.listen ?? freePort()
+        adminPort = ports?.admin ?? freePort()
+        logFile = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "morse-proxy-\(port)-\(UInt32.random(in: 0...UInt32.max)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         var args = ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"]
         for backend in backends { args += ["--backend", "\(backend.name)=127.0.0.1:\(backend.port)"] }
@@ -105,7 +106,7 @@ final class ProxyProcess: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", Self.hostileParent, Self.binary] + args + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.executableURL = URL(fileURLWithPath: binary ?? Self.binary)
             process.arguments = args + arguments
         }
         let log = try FileHandle(forWritingTo: logFile)
