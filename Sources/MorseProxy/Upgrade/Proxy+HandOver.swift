@@ -133,8 +133,20 @@ extension Proxy {
         let state: HandOverState
         do {
             message = try UnixSocket.receive(channel, maxBytes: HandOverState.maxBytes)
+        } catch {
+            close(channel)
+            throw ProxyError("cannot take over from \(path): \(error)")
+        }
+        guard !message.text.isEmpty else {
+            close(channel)
+            throw ProxyError(
+                "cannot take over: the morse-proxy at \(path) refused (it is stopping, or another process is taking over)"
+            )
+        }
+        do {
             state = try HandOverState.parse(message.text)
         } catch {
+            for fd in message.fds { close(fd) }
             close(channel)
             throw ProxyError("cannot take over from \(path): \(error)")
         }

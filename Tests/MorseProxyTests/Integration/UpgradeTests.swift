@@ -60,6 +60,41 @@ final class UpgradeTests: XCTestCase {
         XCTAssertTrue(output.contains("cannot take over: no morse-proxy answers at \(socketPath)"), output)
     }
 
+    /// Something else at the socket: one that closes without a word (what a proxy busy with another successor
+    /// does), and one that answers something that is not a hand-over. Either way the new process exits 1 and says
+    /// which.
+    func testTakingOverFromSomethingThatIsNotAProxyReadyToHandOverFailsAndSaysWhy() throws {
+        let fakeOldProcess = """
+            import os, socket, sys
+            path, reply = sys.argv[1], sys.argv[2].encode()
+            if os.path.exists(path): os.unlink(path)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.bind(path); s.listen(1); print("READY", flush=True)
+            c, _ = s.accept()
+            if reply: c.send(reply)
+            c.close()
+            """
+        for (reply, expected) in [
+            ("", "refused (it is stopping, or another process is taking over)"),
+            ("HTTP/1.1 400 Bad Request", "not a morse-proxy hand-over message"),
+        ] {
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["python3", "-c", fakeOldProcess, socketPath, reply]
+            let output = Pipe()
+            server.standardOutput = output
+            try server.run()
+            _ = output.fileHandleForReading.availableData  // "READY": it listens
+            let (status, text) = try runBinary([
+                "--listen", "127.0.0.1:\(freePort())", "--admin", "off", "--backend", "a=127.0.0.1:9",
+                "--take-over", socketPath,
+            ])
+            server.waitUntilExit()
+            XCTAssertEqual(status, 1, text)
+            XCTAssertTrue(text.contains(expected), "expected \"\(expected)\" in: \(text)")
+        }
+    }
+
     /// SIGUSR2 runs the binary now at the old one's path. One that exits at once changes nothing: the old process
     /// says so and keeps serving; a good one then takes over.
     func testSIGUSR2StartsTheNewBinaryAndABrokenOneLeavesTheOldServing() throws {
