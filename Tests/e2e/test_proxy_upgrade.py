@@ -6,6 +6,8 @@ connections, encode GETs and message POSTs mixed; every message the cluster ackn
 """
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import time
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bin_dir, consecutive_free_ports, free_ports, http, wait_for
+from conftest import LocalCluster, bin_dir, consecutive_free_ports, free_ports, http, wait_for
 
 HANDOVERS = 20
 NEGATIVE_RESTARTS = 3
@@ -174,3 +176,44 @@ def test_negative_control_sigterm_and_fresh_start_fails_requests(front, tmp_path
     print(f"negative control, {NEGATIVE_RESTARTS} stop-and-start: {summary['requests']} requests, "
           f"{summary['failures']} failed {summary['failure_kinds']}")
     assert summary["failures"] > 0, summary
+
+
+def test_the_local_cluster_upgrades_its_proxy_on_sigusr2(cluster, tmp_path):
+    """`morsectl cluster up` without systemd: SIGUSR2 starts a new proxy that takes the sockets over; the old one
+    exits and is not restarted; a new proxy that fails leaves the old one serving."""
+    old_pid = cluster.status()["pid"]
+    load = Load(cluster, tmp_path)
+    time.sleep(1)
+    os.kill(cluster.process.pid, signal.SIGUSR2)
+    new_pid = wait_for(lambda: (p := cluster.status().get("pid")) not in (None, old_pid) and p, timeout=30,
+                       what="a new proxy answering /status")
+    wait_for(lambda: f"proxy (pid {old_pid}), replaced by an upgrade, exited with status 0" in cluster.output(),
+             timeout=30, what="the old proxy's exit")
+    time.sleep(1)
+    summary = load.stop()
+    print(f"local cluster: proxy {old_pid} -> {new_pid}; load {summary['requests']} requests, "
+          f"{summary['failures']} failed {summary['failure_kinds']}")
+    assert summary["failures"] == 0, summary["failure_examples"]
+    assert "restarting" not in cluster.output(), cluster.output()[-3000:]
+
+
+def test_a_local_cluster_whose_new_proxy_fails_keeps_the_old_one(tmp_path):
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    for tool in ("morse-worker", "morse-proxy"):
+        shutil.copy(bin_dir() / tool, programs / tool)
+    cluster = LocalCluster(tmp_path, programs=programs).start()
+    try:
+        old_pid = cluster.status()["pid"]
+        (programs / "morse-proxy").unlink()
+        (programs / "morse-proxy").write_text("#!/bin/sh\nexit 3\n")
+        (programs / "morse-proxy").chmod(0o755)
+        os.kill(cluster.process.pid, signal.SIGUSR2)
+        wait_for(lambda: f"proxy upgrade failed: the new process exited with status 3; pid {old_pid} keeps serving"
+                 in cluster.output(), timeout=30, what="the failed upgrade in the cluster's log")
+        time.sleep(1)
+        assert cluster.status()["pid"] == old_pid
+        assert http(cluster.url + "/healthz")[0] == 200
+        assert "restarting" not in cluster.output(), cluster.output()[-3000:]
+    finally:
+        cluster.stop()

@@ -17,7 +17,9 @@ struct ClusterUp: AsyncParsableCommand {
             The workers share one embedded SQLite database in the state folder (not in the source tree). Each \
             process's output is prefixed with its name. A process that exits is started again (after 1 s, doubling \
             up to 10 s while it keeps failing). Ctrl-C or SIGTERM stops every process this started, gracefully, \
-            then exits.
+            then exits. SIGUSR2 upgrades the proxy without refusing a connection: a new process of the binary now \
+            in --bin-dir takes the running one's listening sockets over, and the old one finishes its requests and \
+            exits (docs/proxy.md, "Binary upgrade"); if the new one fails, the old one keeps serving.
             """
     )
 
@@ -90,11 +92,19 @@ struct ClusterUp: AsyncParsableCommand {
                     ]))
             backends += ["--backend", "\(name)=\(host):\(port)"]
         }
+        // Where a new proxy takes the running one's sockets over (SIGUSR2 to this command); a Unix socket path
+        // holds at most 107 bytes, so a deep state folder falls back to the temporary one.
+        var upgradeSocket = state.appendingPathComponent("proxy-upgrade.sock").path
+        if upgradeSocket.utf8.count > 107 {
+            upgradeSocket = NSTemporaryDirectory() + "morse-proxy-\(proxyPort)-upgrade.sock"
+        }
         specs.append(
             ProcessSpec(
                 name: "proxy", executable: bin.appendingPathComponent("morse-proxy"),
                 arguments: ["--listen", "\(host):\(proxyPort)", "--admin", "\(host):\(adminPort)"] + backends
-                    + ["--health-path", "/readyz", "--health-interval", "1s", "--rise", "2", "--fall", "2"]))
+                    + ["--health-path", "/readyz", "--health-interval", "1s", "--rise", "2", "--fall", "2"]
+                    + ["--upgrade-socket", upgradeSocket],
+                takeOverArguments: ["--take-over", upgradeSocket]))
 
         let supervisor = Supervisor(specs: specs)
         supervisor.start()
@@ -107,6 +117,7 @@ struct ClusterUp: AsyncParsableCommand {
                   page:    \(front)/
                   API:     curl '\(front)/api/v1/encode?text=Hello%20World'
                   status:  curl http://\(host):\(adminPort)/status
+                  upgrade the proxy to the binary now in \(bin.path): kill -USR2 \(getpid())
                   Ctrl-C stops it.
                 """)
         case .timedOut:

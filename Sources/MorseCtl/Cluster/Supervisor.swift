@@ -9,10 +9,14 @@ struct ProcessSpec: Sendable {
     let name: String
     let executable: URL
     let arguments: [String]
+    /// For the front: the arguments that make a new process take the running one's listening sockets over
+    /// (`--take-over <upgrade socket>`), which is how SIGUSR2 upgrades it without refusing a connection.
+    var takeOverArguments: [String]? = nil
 }
 
 /// Starts processes, prefixes their output with their names, restarts those that exit, and stops them all on
-/// SIGINT or SIGTERM: the front (the proxy) first, the others once it is gone.
+/// SIGINT or SIGTERM: the front (the proxy) first, the others once it is gone. SIGUSR2 upgrades the front: a new
+/// process (the binary now on disk) takes the old one's sockets over, and the old one quiesces and exits.
 ///
 /// All state lives on one serial queue: process callbacks, signals and restarts arrive on Foundation's threads.
 final class Supervisor: @unchecked Sendable {
@@ -24,6 +28,8 @@ final class Supervisor: @unchecked Sendable {
     private var stopping = false
     private var workersTold = false
     private var signalSources: [any DispatchSourceSignal] = []
+    /// The front being replaced while its successor starts: put back if the successor fails.
+    private var retiringFront: ChildProcess?
     private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
     private let output = LinePrefixer()
 
@@ -40,11 +46,15 @@ final class Supervisor: @unchecked Sendable {
     func log(_ message: String) { output.write(name: "cluster", text: message + "\n") }
 
     func start() {
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in [SIGINT, SIGTERM, SIGUSR2] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler { [unowned self] in
-                self.stopAll(reason: signalNumber == SIGINT ? "SIGINT" : "SIGTERM")
+                if signalNumber == SIGUSR2 {
+                    self.upgradeFront()
+                } else {
+                    self.stopAll(reason: signalNumber == SIGINT ? "SIGINT" : "SIGTERM")
+                }
             }
             source.resume()
             signalSources.append(source)
@@ -72,7 +82,7 @@ final class Supervisor: @unchecked Sendable {
     func waitForShutdown() async {
         await withCheckedContinuation { continuation in
             queue.async {
-                if self.stopping && self.running.isEmpty {
+                if self.stopping && self.running.isEmpty && self.retiringFront == nil {
                     continuation.resume()
                 } else {
                     self.shutdownWaiters.append(continuation)
@@ -83,14 +93,15 @@ final class Supervisor: @unchecked Sendable {
 
     // MARK: - On the queue
 
-    private func launch(_ spec: ProcessSpec) {
+    @discardableResult
+    private func launch(_ spec: ProcessSpec, extraArguments: [String] = []) -> ChildProcess? {
         let process: ChildProcess
         do {
-            process = try ChildProcess(executable: spec.executable.path, arguments: spec.arguments)
+            process = try ChildProcess(executable: spec.executable.path, arguments: spec.arguments + extraArguments)
         } catch {
             log("cannot start \(spec.name): \(error)")
-            scheduleRestart(spec)
-            return
+            if extraArguments.isEmpty { scheduleRestart(spec) }
+            return nil
         }
         process.output.readabilityHandler = { [output] handle in
             let data = handle.availableData
@@ -106,17 +117,54 @@ final class Supervisor: @unchecked Sendable {
         running[spec.name] = process
         startedAt[spec.name] = Date()
         log(
-            "started \(spec.name) (pid \(process.pid)): \(spec.executable.lastPathComponent) \(spec.arguments.joined(separator: " "))"
+            "started \(spec.name) (pid \(process.pid)): \(spec.executable.lastPathComponent) \((spec.arguments + extraArguments).joined(separator: " "))"
         )
+        return process
+    }
+
+    /// SIGUSR2: the front's successor is started with `takeOverArguments` and becomes the front at once, so the
+    /// old one's exit (after it quiesced) is not taken for a crash. A successor that exits while the old one still
+    /// runs failed to take over: the old one is the front again, and keeps serving.
+    private func upgradeFront() {
+        guard !stopping, let spec = specs.first(where: { $0.name == Supervisor.front }),
+            let takeOver = spec.takeOverArguments, let old = running[spec.name]
+        else {
+            log("SIGUSR2: no running \(Supervisor.front) to upgrade")
+            return
+        }
+        guard retiringFront == nil else {
+            log("SIGUSR2: an upgrade of the \(Supervisor.front) is already under way")
+            return
+        }
+        log("SIGUSR2: upgrading the \(Supervisor.front) (pid \(old.pid)): a new process takes its sockets over")
+        retiringFront = old
+        running[spec.name] = nil
+        guard launch(spec, extraArguments: takeOver) != nil else {
+            running[spec.name] = old
+            retiringFront = nil
+            return
+        }
     }
 
     private func exited(_ spec: ProcessSpec, process: ChildProcess, _ termination: ChildProcess.Termination) {
+        if process === retiringFront {
+            retiringFront = nil
+            log("\(spec.name) (pid \(process.pid)), replaced by an upgrade, \(termination)")
+            if stopping && running.isEmpty { finishShutdown() }
+            return
+        }
+        if let old = retiringFront, running[spec.name] === process, !stopping {
+            retiringFront = nil
+            running[spec.name] = old
+            log("\(spec.name) upgrade failed: the new process \(termination); pid \(old.pid) keeps serving")
+            return
+        }
         guard running[spec.name] === process else { return }
         running[spec.name] = nil
         if stopping {
             log("\(spec.name) \(termination)")
             if spec.name == Supervisor.front { stopBehindTheFront() }
-            if running.isEmpty { finishShutdown() }
+            if running.isEmpty && retiringFront == nil { finishShutdown() }
             return
         }
         // A process that ran for a while before failing starts a fresh backoff.
@@ -142,7 +190,8 @@ final class Supervisor: @unchecked Sendable {
         }
         stopping = true
         log("\(reason): stopping \(running.keys.sorted().joined(separator: ", "))")
-        if running.isEmpty {
+        retiringFront?.signal(SIGTERM)
+        if running.isEmpty && retiringFront == nil {
             finishShutdown()
             return
         }
@@ -159,6 +208,7 @@ final class Supervisor: @unchecked Sendable {
                 log("\(name) did not stop within \(Int(Supervisor.stopGrace)) s: SIGKILL")
                 process.signal(SIGKILL)
             }
+            retiringFront?.signal(SIGKILL)
         }
     }
 
