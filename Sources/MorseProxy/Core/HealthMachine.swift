@@ -20,6 +20,14 @@ struct HealthMachine: Sendable, Equatable {
         self.isUp = initiallyUp
     }
 
+    /// A state handed over by the process this one took over from (binary upgrade): already checked, so the next
+    /// checks count toward `rise` and `fall` as they would have there. A first check that times out on a busy
+    /// machine then does not take a backend down at once - two doing so would leave no backend at all.
+    init(rise: Int, fall: Int, carriedOver isUp: Bool) {
+        self.init(rise: rise, fall: fall, initiallyUp: isUp)
+        checked = true
+    }
+
     enum Transition: Sendable, Equatable {
         case none
         case wentUp

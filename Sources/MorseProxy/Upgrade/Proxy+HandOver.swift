@@ -166,7 +166,7 @@ extension Proxy {
         for entry in state.backends {
             guard let backend = backends.first(where: { $0.name == entry.name }) else { continue }
             backend.adminState = entry.adminState
-            backend.health = HealthMachine(rise: config.rise, fall: config.fall, initiallyUp: entry.healthy)
+            backend.health = HealthMachine(rise: config.rise, fall: config.fall, carriedOver: entry.healthy)
         }
         predecessor = Predecessor(fd: channel, pid: state.pid, version: state.version)
         logger.notice(

@@ -24,6 +24,18 @@ final class StateMachineTests: XCTestCase {
         XCTAssertEqual(failing.checkFailed(), .wentDown, "the first check decides at once")
     }
 
+    /// After a binary upgrade the new process starts from the old one's states: its first failed check is one of
+    /// `fall`, not the verdict (a busy machine's first timeout would otherwise take every backend down at once).
+    func testACarriedOverStateKeepsRiseAndFall() {
+        var up = HealthMachine(rise: 2, fall: 2, carriedOver: true)
+        XCTAssertEqual(up.checkFailed(), .none)
+        XCTAssertTrue(up.isUp)
+        XCTAssertEqual(up.checkFailed(), .wentDown)
+        var down = HealthMachine(rise: 2, fall: 2, carriedOver: false)
+        XCTAssertEqual(down.checkSucceeded(), .none)
+        XCTAssertEqual(down.checkSucceeded(), .wentUp)
+    }
+
     func testPassiveFailuresCountTowardFallAndSuccessResets() {
         var machine = HealthMachine(rise: 2, fall: 2, initiallyUp: true)
         _ = machine.checkSucceeded()
