@@ -207,7 +207,8 @@ class LoadRun:
     --duration, --requests-limit, --timeout per request, and the wait for the process to exit."""
 
     def __init__(self, testbed: Testbed, name: str, concurrency: int = 8, mix: str = "encode=3,message=1",
-                 max_seconds: float = 240, requests_limit: int = 2_000_000, rate: float | None = None):
+                 max_seconds: float = 240, requests_limit: int = 2_000_000, rate: float | None = None,
+                 idempotency_keys: bool = True):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.summary_path = ARTIFACTS / f"{name}.json"
@@ -221,6 +222,9 @@ class LoadRun:
                         "--messages-file", str(self.messages_path)]
         if rate:
             self.command += ["--rate", str(rate)]
+        if not idempotency_keys:
+            # Writes the proxy may not resend: only a front that never drops a request keeps them all.
+            self.command += ["--no-idempotency-key"]
         self.max_seconds = max_seconds
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.started = time.monotonic()
@@ -331,14 +335,24 @@ def worker_versions_through_proxy(testbed: Testbed, tries: int = 20) -> dict[str
 
 
 def build_worker_version(suffix: str) -> tuple[Path, str]:
-    """A rebuilt morse-worker whose version is WorkerVersion.current + suffix, without touching the source tree.
+    """A rebuilt morse-worker whose version is WorkerVersion.current + suffix (build_version)."""
+    return build_version("morse-worker", ROOT / "Sources" / "MorseWorker" / "WorkerVersion.swift", suffix)
 
-    The source tree is shared with other people, so WorkerVersion.swift is never edited in place: in a private
+
+def build_proxy_version(suffix: str) -> tuple[Path, str]:
+    """A rebuilt morse-proxy whose version is ProxyVersion.current + suffix (build_version)."""
+    return build_version("morse-proxy", ROOT / "Sources" / "MorseProxy" / "ProxyVersion.swift", suffix)
+
+
+def build_version(product: str, source: Path, suffix: str) -> tuple[Path, str]:
+    """A rebuilt `product` whose version constant in `source` gets `suffix`, without touching the source tree.
+
+    The source tree is shared with other people, so the version file is never edited in place: in a private
     mount namespace (cluster/testbed/with-mounts), a patched copy is bind-mounted over it and a copy of the test
     bed's scratch path (<scratch>-next, made once with cp -a) over that scratch path, then `swift build` runs as
     usual. Paths and flags are the ones of the test bed's own build (cluster/testbed/build,
-    MORSE_TESTBED_CONFIGURATION), so only MorseWorker is recompiled (about a minute), and later runs are
-    incremental. Nothing outside that namespace sees either mount. Returns (binary, version)."""
+    MORSE_TESTBED_CONFIGURATION), so only the module of the version file is recompiled (about a minute), and
+    later runs are incremental. Nothing outside that namespace sees either mount. Returns (binary, version)."""
     configuration = os.environ.get("MORSE_TESTBED_CONFIGURATION", "release")
     default = ".build-testbed-debug" if configuration == "debug" else ".build-testbed"
     built_in = ROOT / os.environ.get("MORSE_TESTBED_SCRATCH", default)  # an absolute path stays as it is
@@ -346,7 +360,6 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
     # copy to start from is that one, and the path its records name is .build.
     scratch = ROOT / ".build" if configuration == "debug" else built_in
     next_scratch = Path(f"{built_in}-next")
-    source = ROOT / "Sources" / "MorseWorker" / "WorkerVersion.swift"
     match = re.search(r'static let current = "([^"]*)"', source.read_text())
     assert match, f"no version constant in {source}"
     version = match[1] + suffix
@@ -356,44 +369,59 @@ def build_worker_version(suffix: str) -> tuple[Path, str]:
         log(f"copying the scratch path {built_in} to {next_scratch} (once)")
         run(["cp", "-a", str(built_in), f"{next_scratch}.tmp"], timeout=300, check=True)
         Path(f"{next_scratch}.tmp").rename(next_scratch)
-    patched = next_scratch / "WorkerVersion.swift"
+    patched = next_scratch / source.name
     # Rewritten only when it changes, so that an unchanged version means an incremental (no-op) build.
     if not patched.exists() or patched.read_text() != patched_text:
         patched.write_text(patched_text)
     started = time.monotonic()
     result = run([str(ROOT / "cluster" / "testbed" / "with-mounts"), f"{next_scratch}:{scratch}", f"{patched}:{source}",
                   "--", "swift", "build", "-c", configuration, "--static-swift-stdlib", "--scratch-path", str(scratch),
-                  "--product", "morse-worker"], timeout=1200, cwd=ROOT)
+                  "--product", product], timeout=1200, cwd=ROOT)
     seconds = time.monotonic() - started
-    assert result.returncode == 0, f"build of the new worker failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
-    binary = next_scratch / configuration / "morse-worker"
+    assert result.returncode == 0, \
+        f"build of the new {product} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+    binary = next_scratch / configuration / product
     reported = run([str(binary), "--version"], timeout=30, check=True).stdout.strip()
-    assert reported == version, f"{binary} reports {reported!r}, expected {version!r}"
+    # The worker prints its version, the proxy "morse-proxy VERSION".
+    assert reported in (version, f"{product} {version}"), f"{binary} reports {reported!r}, expected {version!r}"
     assert source.read_text() != patched_text, "the source tree was changed"
-    log(f"rebuilt morse-worker {version} in {seconds:.1f} s: {binary}")
+    log(f"rebuilt {product} {version} in {seconds:.1f} s: {binary}")
     return binary, version
 
 
-# The rebuilt worker of test_60_rolling is built as soon as the session starts, right after run.sh built the
-# binaries the test bed runs: the source tree is shared, and the later the build, the likelier it meets someone's
-# edit in progress. Only when the test that deploys it is selected (not for `-k` runs of the file's other tests);
-# a failure is reported by that test.
-NEXT_WORKER: dict[str, object] = {}
-NEXT_WORKER_TEST = "test_rolling_deploy_of_a_new_version_under_load"
+# The rebuilt worker of test_60_rolling and proxy of test_62_proxy_upgrade are built as soon as the session starts,
+# right after run.sh built the binaries the test bed runs: the source tree is shared, and the later the build, the
+# likelier it meets someone's edit in progress. Each only when the test that deploys it is selected (not for `-k`
+# runs of the file's other tests); a failure is reported by that test.
+REBUILT: dict[str, dict[str, object]] = {"worker": {}, "proxy": {}}
+REBUILDS = {
+    "worker": ("test_rolling_deploy_of_a_new_version_under_load", lambda: build_worker_version("+next")),
+    "proxy": ("test_deploy_of_a_new_proxy_binary_under_load", lambda: build_proxy_version("+next")),
+}
 
 
 def pytest_collection_finish(session):
-    if any(item.name == NEXT_WORKER_TEST for item in session.items):
-        try:
-            NEXT_WORKER["result"] = build_worker_version("+next")
-        except BaseException as error:  # noqa: BLE001 - an assert or a timeout; kept for the test to report
-            NEXT_WORKER["error"] = f"{type(error).__name__}: {error}"
+    names = {item.name for item in session.items}
+    for kind, (test, build) in REBUILDS.items():
+        if test in names:
+            try:
+                REBUILT[kind]["result"] = build()
+            except BaseException as error:  # noqa: BLE001 - an assert or a timeout; kept for the test to report
+                REBUILT[kind]["error"] = f"{type(error).__name__}: {error}"
+
+
+def rebuilt(kind: str) -> tuple[Path, str]:
+    """(binary, version) of the rebuilt worker or proxy; built now if the session did not build it at its start."""
+    if "error" in REBUILT[kind]:
+        pytest.fail(f"the rebuilt {kind} could not be built at the start of the session: {REBUILT[kind]['error']}")
+    if "result" not in REBUILT[kind]:
+        REBUILT[kind]["result"] = REBUILDS[kind][1]()
+    return REBUILT[kind]["result"]
 
 
 def next_worker() -> tuple[Path, str]:
-    """(binary, version) of the rebuilt worker; built now if the session did not build it at its start."""
-    if "error" in NEXT_WORKER:
-        pytest.fail(f"the rebuilt worker could not be built at the start of the session: {NEXT_WORKER['error']}")
-    if "result" not in NEXT_WORKER:
-        NEXT_WORKER["result"] = build_worker_version("+next")
-    return NEXT_WORKER["result"]
+    return rebuilt("worker")
+
+
+def next_proxy() -> tuple[Path, str]:
+    return rebuilt("proxy")

@@ -9,6 +9,11 @@
 4. Issue 15, item 4: site.yml with a changed worker setting, under the same load at a steady SITE_RATE: the workers
    restart one at a time behind a drain (tasks/rolling/host.yml through the role), 0 failed requests; the setting is
    then put back the same way (site.yml --limit workers, without load).
+5. Issue 18: the proxy too. rolling-restart.yml hands the proxy's listening sockets to a new process after the
+   workers (1. checks its pid changed); deploy.yml with a rebuilt proxy whose version changed, under load with
+   writes that carry no Idempotency-Key: 0 failed, the new version in /status, systemd's main pid is the new
+   process; and a proxy binary that exits at once: the play stops saying so, the old proxy still serves, the
+   previous binary is back in place.
 """
 
 import json
@@ -20,10 +25,12 @@ from conftest import (
     LoadRun,
     log,
     main_pid,
+    next_proxy,
     next_worker,
     playbook,
     proxy_status,
     read_back_messages,
+    smoke,
     wait_backends_up,
     worker_versions_through_proxy,
 )
@@ -39,14 +46,22 @@ SITE_RATE = 200         # requests per second, on the same CONCURRENCY connectio
 FIGURES: dict[str, dict] = {}
 
 
-def under_load(testbed, name, operation, rate=None):
+def pids(testbed) -> dict[str, int]:
+    """The main pid of every worker's service and of the proxy's."""
+    found = {w: main_pid(testbed, w, "morse-worker") for w in testbed.groups["workers"]}
+    found[testbed.proxy] = main_pid(testbed, testbed.proxy, "morse-proxy")
+    return found
+
+
+def under_load(testbed, name, operation, rate=None, idempotency_keys=True):
     """Load on, `operation()` (returns a PlaybookRun), load kept on until >= LOAD_SECONDS and TAIL_SECONDS after
     the operation; returns (load, summary, outcome, pids before, pids after, client connections seen at the proxy,
     (operation start, operation end) in seconds of the load)."""
     workers = testbed.groups["workers"]
     wait_backends_up(testbed, workers)
-    pids_before = {w: main_pid(testbed, w, "morse-worker") for w in workers}
-    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=300, rate=rate)
+    pids_before = pids(testbed)
+    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=300, rate=rate,
+                   idempotency_keys=idempotency_keys)
     try:
         load.wait_flowing()
         # The most client connections seen in a few samples: a single sample can fall while the client replaces
@@ -63,23 +78,25 @@ def under_load(testbed, name, operation, rate=None):
     finally:
         # (+0.5 s: the load's own clock starts a little after this process started it)
         summary = load.stop(min_seconds=max(LOAD_SECONDS + 0.5, load.seconds + TAIL_SECONDS))
-    pids_after = {w: main_pid(testbed, w, "morse-worker") for w in workers}
+    pids_after = pids(testbed)
     log(f"{name}: load on from 0 s to {summary['seconds']:.1f} s; playbook from {load_before:.1f} s to "
         f"{load_after:.1f} s ({outcome.seconds:.1f} s); client connections at the proxy: {connections}; "
-        f"morse-worker pids {pids_before} -> {pids_after}")
+        f"main pids {pids_before} -> {pids_after}")
     return load, summary, outcome, pids_before, pids_after, connections, (load_before, load_after)
 
 
 def check_zero_failures(testbed, name, load, summary, outcome, pids_before, pids_after, connections, window,
-                        min_connections=CONCURRENCY):
+                        min_connections=CONCURRENCY, restarted=None):
+    """`restarted`: the hosts whose service must have a new main process (default: the workers)."""
+    restarted = testbed.groups["workers"] if restarted is None else restarted
     print(outcome.recap_text)
     assert outcome.rc == 0, outcome.output[-6000:]
     # The whole operation ran under load, and long enough, with the connections asked for.
     assert window[0] > 0 and summary["seconds"] >= LOAD_SECONDS and summary["seconds"] > window[1], (summary, window)
     assert summary["concurrency"] >= CONCURRENCY
     assert connections >= min_connections, f"the proxy saw {connections} client connections"
-    # Both workers were really restarted (new processes) and both served during the run.
-    assert all(pids_after[w] != pids_before[w] for w in pids_before), (pids_before, pids_after)
+    # Those restarted really were (new processes), and both workers served during the run.
+    assert all(pids_after[h] != pids_before[h] for h in restarted), (restarted, pids_before, pids_after)
     assert set(summary["workers"]) >= set(testbed.groups["workers"]), summary["workers"]
     assert summary["operations"]["encode"]["requests"] > 0 and summary["operations"]["message"]["requests"] > 0
     # The point: nothing failed.
@@ -117,7 +134,9 @@ def test_rolling_restart_under_load(testbed):
         testbed.ssh(worker, f"sudo touch {RESTART_MARKER}")
     load, summary, outcome, before, after, connections, window = under_load(
         testbed, "rolling-restart", lambda: playbook("rolling-restart.yml"))
-    check_zero_failures(testbed, "rolling-restart", load, summary, outcome, before, after, connections, window)
+    # The workers, then the proxy (issue 18: by a hand-over of its listening sockets).
+    check_zero_failures(testbed, "rolling-restart", load, summary, outcome, before, after, connections, window,
+                        restarted=[*testbed.groups["workers"], testbed.proxy])
     assert restart_owed(testbed) == [], f"{RESTART_MARKER} left after rolling-restart.yml"
     wait_backends_up(testbed, testbed.groups["workers"])
 
@@ -269,6 +288,52 @@ def test_site_yml_changes_a_worker_setting_under_load(testbed):
         conf = testbed.ssh(worker, "sudo cat /etc/morse/worker.conf").stdout
         assert "MORSE_MAX_AUDIO_SECONDS" not in conf, (worker, conf)
     wait_backends_up(testbed, workers)
+
+
+def test_deploy_of_a_new_proxy_binary_under_load(testbed):
+    """Issue 18: deploy.yml hands the proxy's sockets to a rebuilt binary under load - writes without an
+    Idempotency-Key, which the proxy may not resend - and no request fails."""
+    binary, version = next_proxy()
+    old = proxy_status(testbed)
+    assert old["version"] != version, old["version"]
+    extra = json.dumps({"morse_proxy_binary_src": str(binary)})
+    load, summary, outcome, before, after, connections, window = under_load(
+        testbed, "proxy-deploy", lambda: playbook("deploy.yml", "--extra-vars", extra), idempotency_keys=False)
+    check_zero_failures(testbed, "proxy-deploy", load, summary, outcome, before, after, connections, window,
+                        restarted=[testbed.proxy])
+    new = proxy_status(testbed)
+    log(f"proxy-deploy: /status version {old['version']} (pid {old['pid']}) -> {new['version']} (pid {new['pid']})")
+    assert new["version"] == version and new["pid"] != old["pid"], (old, new)
+    assert main_pid(testbed, testbed.proxy, "morse-proxy") == new["pid"], "systemd does not follow the new process"
+    assert testbed.ssh(testbed.proxy, "/usr/local/bin/morse-proxy --version").stdout.strip() == f"morse-proxy {version}"
+    FIGURES["proxy-deploy"]["version"] = version
+
+
+def test_a_proxy_binary_that_exits_at_once_stops_the_deploy_and_the_old_proxy_serves(testbed, tmp_path):
+    """Issue 18: a new proxy binary that cannot start - the play stops with a clear message, the running proxy
+    (same pid, same version) still serves, and the previous binary is back at its path. The binary answers
+    --version (the role's first check) and exits 3 otherwise, so the running proxy really starts it (SIGUSR2) and
+    sees it fail."""
+    broken = tmp_path / "morse-proxy"
+    broken.write_text("#!/bin/sh\n"
+                      "if [ \"$1\" = --version ]; then echo 'morse-proxy 9.9.9-broken'; exit 0; fi\n"
+                      "echo 'this morse-proxy is broken on purpose' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    before = proxy_status(testbed)
+    outcome = playbook("deploy.yml", "--extra-vars", json.dumps({"morse_proxy_binary_src": str(broken)}))
+    print(outcome.recap_text)
+    assert outcome.rc != 0, "the play went on with a proxy binary that exits at once"
+    assert "did not take over" in outcome.output and "still serves" in outcome.output, outcome.output[-4000:]
+    after = proxy_status(testbed)
+    assert (after["pid"], after["version"]) == (before["pid"], before["version"]), (before, after)
+    assert main_pid(testbed, testbed.proxy, "morse-proxy") == before["pid"]
+    installed = testbed.ssh(testbed.proxy, "/usr/local/bin/morse-proxy --version").stdout.strip()
+    assert installed == f"morse-proxy {before['version']}", installed
+    served = smoke(testbed, requests=100, name="after-broken-proxy")
+    assert served["rc"] == 0, served
+    journal = testbed.ssh(testbed.proxy, "sudo journalctl -u morse-proxy --since '-5min' --no-pager",
+                          check=False).stdout
+    assert "upgrade failed" in journal and "keeps serving" in journal, journal[-3000:]
 
 
 def test_zz_print_figures():
