@@ -108,12 +108,7 @@ extension Proxy {
         logger.notice("\(name): stopping; \(clients.count) connections, grace \(config.gracePeriodMs)ms")
         updateAccept()
         stopListeningForSuccessor()
-        listenEvent?.free()
-        listenEvent = nil
-        if listenFD >= 0 {
-            close(listenFD)
-            listenFD = -1
-        }
+        Self.closeListening(&listenEvent, &listenFD)
         for backend in backends { backend.probe?.stop() }
         graceTimer = addTimer(milliseconds: max(1, config.gracePeriodMs), repeating: false) { proxy in
             proxy.logger.warning("grace period over: closing \(proxy.clients.count) connections")
@@ -121,6 +116,17 @@ extension Proxy {
             proxy.finishShutdown()
         }
         beginQuiescing { $0.finishShutdown() }
+    }
+
+    /// Frees a listening socket's accept event and closes this process's descriptor of it (a successor may hold
+    /// another); both left unset, so a second call does nothing.
+    static func closeListening(_ event: inout EventHandle?, _ fd: inout Int32) {
+        event?.free()
+        event = nil
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
     }
 
     func finishShutdown() {

@@ -96,7 +96,9 @@ extension Proxy {
     func checkSuccessorDeadline() {
         guard let pending = successor, now - pending.sinceMs > Self.successorTimeoutMs else { return }
         dropSuccessor()
-        logger.error("upgrade failed: the new process was not ready within 60 s; this process keeps serving")
+        logger.error(
+            "upgrade failed: the new process was not ready within \(Self.successorTimeoutMs / 1000) s; this process keeps serving"
+        )
     }
 
     private func dropSuccessor() {
@@ -109,12 +111,7 @@ extension Proxy {
     /// No successor is taken once stopping; the path is left alone (a successor may have bound it already).
     func stopListeningForSuccessor() {
         dropSuccessor()
-        upgradeEvent?.free()
-        upgradeEvent = nil
-        if upgradeFD >= 0 {
-            close(upgradeFD)
-            upgradeFD = -1
-        }
+        Self.closeListening(&upgradeEvent, &upgradeFD)
     }
 
     // MARK: The new process: takes the sockets over
