@@ -76,6 +76,21 @@ struct HandOverState: Sendable, Equatable {
         return state
     }
 
+    /// The new process's one answer, once it serves: `ready PID VERSION`. Anything else (or nothing: the socket
+    /// closed) means it failed.
+    struct Ready: Sendable, Equatable {
+        var pid: Int32
+        var version: String
+
+        func render() -> String { "ready \(pid) \(version)" }
+
+        static func parse(_ text: String) -> Ready? {
+            let words = text.split(separator: " ")
+            guard words.count == 3, words[0] == "ready", let pid = Int32(words[1]), pid > 0 else { return nil }
+            return Ready(pid: pid, version: String(words[2]))
+        }
+    }
+
     /// `host:port`, the host an IPv4 literal or a bracketless IPv6 one (as `HostPort.description` writes it).
     private static func hostPort(_ word: Substring) -> HostPort? {
         guard let colon = word.lastIndex(of: ":"), let port = UInt16(word[word.index(after: colon)...]) else {

@@ -78,8 +78,7 @@ extension Proxy {
             text = ""
         }
         dropSuccessor()
-        let words = text.split(separator: " ")
-        guard words.count == 3, words[0] == "ready" else {
+        guard let ready = HandOverState.Ready.parse(text) else {
             logger.error(
                 "upgrade failed: the new process went away before it was ready (\(text.isEmpty ? "no answer" : text)); this process (version \(ProxyVersion.current)) keeps serving"
             )
@@ -87,7 +86,7 @@ extension Proxy {
         }
         let took = now - pending.sinceMs
         logger.notice(
-            "upgrade: process \(words[1]) (version \(words[2])) is serving after \(took) ms; this one quiesces")
+            "upgrade: process \(ready.pid) (version \(ready.version)) is serving after \(took) ms; this one quiesces")
         admin?.stopAccepting()
         beginShutdown(signal: "upgrade")
     }
@@ -189,7 +188,7 @@ extension Proxy {
         }
         admin?.startAccepting()
         do {
-            try UnixSocket.send(old.fd, "ready \(getpid()) \(ProxyVersion.current)")
+            try UnixSocket.send(old.fd, HandOverState.Ready(pid: getpid(), version: ProxyVersion.current).render())
             logger.notice("upgrade: serving; process \(old.pid) (version \(old.version)) now quiesces")
         } catch {
             logger.error("upgrade: could not tell process \(old.pid) to quiesce (\(error)); both processes serve")

@@ -42,4 +42,13 @@ final class HandOverStateTests: XCTestCase {
         }
         XCTAssertThrowsError(try HandOverState.parse("")) { _ in }
     }
+
+    /// The new process's answer: read back as written; anything else is a failed successor.
+    func testTheReadyAnswerRoundTripsAndAnythingElseIsNotReady() {
+        let ready = HandOverState.Ready(pid: 4243, version: "0.1.0+next")
+        XCTAssertEqual(HandOverState.Ready.parse(ready.render()), ready)
+        for text in ["", "ready", "ready 0 0.1.0", "ready x 0.1.0", "ready 12 0.1.0 extra", "fail 12 0.1.0"] {
+            XCTAssertNil(HandOverState.Ready.parse(text), text)
+        }
+    }
 }
