@@ -1,3 +1,4 @@
+import Foundation
 import MorseCode
 import MorseStore
 import Testing
@@ -25,6 +26,23 @@ struct StoreTests {
                     #expect(summaries.first?.entries == Alphabet.ituEntries.count)
                 }
             }
+        }
+    }
+
+    @Test("stores opened at the same moment on a new SQLite file all open (SQLite answers busy to one's WAL switch)")
+    func simultaneousOpens() async throws {
+        let directory = try temporaryDirectory("morse-sqlite-opens")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for round in 0..<20 {
+            let path = "\(directory)/morse-\(round).db"
+            let stores = try await withThrowingTaskGroup(of: SQLiteStore.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await SQLiteStore.open(path: path, logger: quietLogger) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(stores.count == 4)
+            for store in stores { await store.close() }
         }
     }
 

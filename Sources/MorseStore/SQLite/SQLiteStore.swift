@@ -41,15 +41,36 @@ package final class SQLiteStore: MorseStore {
         let milliseconds =
             busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         var connections: [SQLiteConnection] = []
-        for _ in 0..<2 {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            // The busy timeout first: switching to WAL itself needs the lock another process may hold.
-            _ = try await connection.query("PRAGMA busy_timeout = \(milliseconds)")
-            _ = try await connection.query("PRAGMA journal_mode = WAL")
-            _ = try await connection.query("PRAGMA foreign_keys = ON")
-            connections.append(connection)
+        do {
+            for _ in 0..<2 {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                connections.append(connection)  // closed below if anything fails: SQLiteNIO requires it
+                // The busy timeout first: switching to WAL itself needs the lock another process may hold.
+                _ = try await connection.query("PRAGMA busy_timeout = \(milliseconds)")
+                try await switchToWAL(connection, within: busyTimeout)
+                _ = try await connection.query("PRAGMA foreign_keys = ON")
+            }
+        } catch {
+            for connection in connections { try? await connection.close() }
+            throw error
         }
         return SQLiteStore(reader: connections[0], writer: connections[1], timeout: timeout)
+    }
+
+    /// `PRAGMA journal_mode = WAL`, again until `limit` has passed while SQLite answers busy: the switch needs a
+    /// lock another process opening the same new file may hold, and SQLite then fails at once instead of waiting
+    /// `busy_timeout` (seen: of two workers started together on one file, the second failed to start).
+    private static func switchToWAL(_ connection: SQLiteConnection, within limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            do {
+                _ = try await connection.query("PRAGMA journal_mode = WAL")
+                return
+            } catch let error as SQLiteError {
+                guard case .busy = error.reason, ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
     }
 
     package func run() async {
