@@ -13,7 +13,8 @@ struct LoadCommand: AsyncParsableCommand {
             flight then finish (each bounded by --timeout).
 
             Every non-2xx answer and every connection error is counted, by kind (HTTP 502, connection: refused...) \
-            and by second of the run, with examples. An encode answer is compared with the local encoder; a message \
+            and by second of the run, with examples. SIGUSR1 marks the start of a new phase: the report then gives \
+            each phase's requests, failures and latency (e.g. before and during a deploy, from the same connections). An encode answer is compared with the local encoder; a message \
             counts as written when the cluster answered 201 with its id, and --messages-file lists them all (JSON \
             lines) so they can be read back afterwards. Exits 1 on any failure or mismatch.
 
@@ -83,6 +84,7 @@ struct LoadCommand: AsyncParsableCommand {
         let started = DispatchTime.now()
         let results = LoadResults(started: started)
         let stop = StopSignal()
+        let marks = PhaseMarks(results: results)
         let next = Counter()
         let pacer = rate.map { Pacer(perSecond: $0) }
         let deadline = started + .nanoseconds(Int(duration * 1e9))
@@ -121,6 +123,7 @@ struct LoadCommand: AsyncParsableCommand {
             }
         }
         progress.cancel()
+        marks.cancel()
         Terminal.endProgress()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let reason =
@@ -195,6 +198,28 @@ actor Pacer {
         next = slot + interval
         if slot > now { try? await Task.sleep(for: .nanoseconds(Int(slot - now))) }
     }
+}
+
+/// SIGUSR1 begins a new phase of the run (LoadResults.Phase).
+final class PhaseMarks {
+    private let source: any DispatchSourceSignal
+
+    init(results: LoadResults) {
+        signal(SIGUSR1, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: DispatchQueue(label: "morsectl.load.marks"))
+        source.setEventHandler {
+            Task {
+                let number = await results.mark()
+                let at = await results.elapsed
+                Terminal.error(
+                    number.map { "load: SIGUSR1: phase \($0) begins at \(String(format: "%.2f", at)) s" }
+                        ?? "load: SIGUSR1 ignored: \(LoadResults.phasesLimit) phases already")
+            }
+        }
+        source.resume()
+    }
+
+    func cancel() { source.cancel() }
 }
 
 /// SIGINT and SIGTERM end a run early but cleanly: no new requests, in-flight ones finish, the report is written.

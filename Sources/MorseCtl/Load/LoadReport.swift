@@ -21,6 +21,8 @@ struct LoadReport {
     let versions: [String: [String: Int]]
     let lastVersion: [String: String]
     let written: [LoadResults.WrittenMessage]
+    /// The phases and each one's latency (one phase when nothing marked the run).
+    let phases: [(phase: LoadResults.Phase, latency: LatencySummary)]
 
     init(
         results: LoadResults, seconds: Double, url: String, concurrency: Int, mix: LoadMix, seed: UInt64,
@@ -40,7 +42,13 @@ struct LoadReport {
         failureKinds = await results.failureKinds
         examples = await results.examples
         failuresPerSecond = await results.failuresPerSecond
-        latency = LatencySummary(await results.latencies)
+        let latencies = await results.latencies
+        latency = LatencySummary(latencies)
+        let marked = await results.phases
+        phases = marked.indices.map { index in
+            let end = index + 1 < marked.count ? marked[index + 1].firstLatency : latencies.count
+            return (marked[index], LatencySummary(Array(latencies[marked[index].firstLatency..<end])))
+        }
         distribution = await results.distribution
         versions = await results.versions
         lastVersion = await results.lastVersion
@@ -81,6 +89,14 @@ struct LoadReport {
         lines.append(
             "latency:     p50 \(format(latency.percentileMs(50), 2)) ms, p99 \(format(latency.percentileMs(99), 2)) ms, "
                 + "max \(format(latency.percentileMs(100), 2)) ms")
+        if phases.count > 1 {
+            for (number, (phase, latency)) in phases.enumerated() {
+                lines.append(
+                    "  phase \(number) from \(format(phase.from, 2)) s: \(phase.requests) requests, "
+                        + "\(phase.failures) failed, p50 \(format(latency.percentileMs(50), 2)) ms, "
+                        + "p99 \(format(latency.percentileMs(99), 2)) ms")
+            }
+        }
         if !failuresPerSecond.isEmpty {
             lines.append(
                 "failures by second of the run: "
@@ -115,11 +131,19 @@ struct LoadReport {
                 }),
             "messages_acknowledged": written.count,
             "workers": distribution.counts, "worker_versions": versions, "last_version": lastVersion,
-            "latency_ms": [
-                "p50": latency.percentileMs(50), "p99": latency.percentileMs(99), "max": latency.percentileMs(100),
-            ],
+            "latency_ms": Self.latencyJSON(latency),
+            "phases": phases.map { phase, latency in
+                [
+                    "from_s": phase.from, "requests": phase.requests, "failures": phase.failures,
+                    "failure_kinds": phase.failureKinds, "latency_ms": Self.latencyJSON(latency),
+                ] as [String: Any]
+            },
         ]
         return try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
+    }
+
+    private static func latencyJSON(_ latency: LatencySummary) -> [String: Double] {
+        ["p50": latency.percentileMs(50), "p99": latency.percentileMs(99), "max": latency.percentileMs(100)]
     }
 
     /// One JSON object per line: `{"id", "text", "morse", "served_by", "at"}` for every acknowledged message.

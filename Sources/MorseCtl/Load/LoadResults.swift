@@ -25,6 +25,21 @@ actor LoadResults {
         var failures = 0
     }
 
+    /// A stretch of the run that began at a mark (SIGUSR1), or at the start: what a script compares, such as the
+    /// latency before and during a deploy, from one process and one set of connections.
+    struct Phase: Sendable {
+        /// Seconds since the run started.
+        var from: Double
+        /// Where its latencies begin in `latencies` (those of requests that ended in this phase).
+        var firstLatency: Int
+        var requests = 0
+        var failures = 0
+        var failureKinds: [String: Int] = [:]
+    }
+
+    /// Marks beyond this many are ignored: a runaway signal sender must not grow the report without bound.
+    static let phasesLimit = 1_000
+
     static let examplesPerKind = 5
     static let examplesInAll = 50
 
@@ -44,8 +59,16 @@ actor LoadResults {
     private(set) var versions: [String: [String: Int]] = [:]
     private(set) var lastVersion: [String: String] = [:]
     private(set) var written: [WrittenMessage] = []
+    private(set) var phases = [Phase(from: 0, firstLatency: 0)]
 
     init(started: DispatchTime) { self.started = started }
+
+    /// Ends the current phase and begins the next; returns its number (0 is the start), nil past the limit.
+    func mark() -> Int? {
+        guard phases.count < Self.phasesLimit else { return nil }
+        phases.append(Phase(from: elapsed, firstLatency: latencies.count))
+        return phases.count - 1
+    }
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
 
@@ -55,6 +78,7 @@ actor LoadResults {
         requests += 1
         operations[operation, default: OperationCounts()].requests += 1
         latencies.append(response.seconds)
+        phases[phases.count - 1].requests += 1
         distribution.add(response.transportKind == nil ? response.servedBy : "(no response)")
         if let worker = response.servedBy {
             let version = response.version ?? "(unknown)"
@@ -66,6 +90,8 @@ actor LoadResults {
         failures += 1
         operations[operation, default: OperationCounts()].failures += 1
         failureKinds[kind, default: 0] += 1
+        phases[phases.count - 1].failures += 1
+        phases[phases.count - 1].failureKinds[kind, default: 0] += 1
         failuresPerSecond[Int(at), default: 0] += 1
         if failureKinds[kind]! <= Self.examplesPerKind, examples.count < Self.examplesInAll {
             examples.append(Failure(at: at, operation: operation, kind: kind, detail: response.detail))
