@@ -117,7 +117,7 @@ test-fast: ## Only the pure core's tests: seconds, for iterating
 
 bench: release ## morse-proxy vs HAProxy vs nginx vs direct, every scenario (< 20 min; QUICK=1: < 3 min) -> bench/results/
 	@scripts/install-deps.sh bench
-	$(BENCH_VENV)/bin/python bench/run.py --bin-dir $(RELEASE_BIN) $(if $(filter 1,$(QUICK)),--quick)
+	$(BENCH_VENV)/bin/python bench/run.py --bin-dir $(RELEASE_BIN) --morsectl $(MORSECTL) $(if $(filter 1,$(QUICK)),--quick)
 
 test-bench: build ## The benchmark harness in QUICK mode on the debug build; checks the table and the PNG it writes
 	@scripts/install-deps.sh bench

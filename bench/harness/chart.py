@@ -24,6 +24,11 @@ def label(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
+def short(row: str) -> str:
+    """A row's name under its bar: a front's name, or a scenario's own row up to its first comma."""
+    return row.split(",")[0] + (" (control)" if "control" in row else "")
+
+
 def bars(ax: "Axes", values: Sequence[float], title: str, unit: str, labels: Sequence[str] = FRONT_NAMES,
          colors: Sequence[str] = ()) -> None:
     xs = range(len(labels))
@@ -46,8 +51,9 @@ def panel(ax: "Axes", result: ScenarioResult, spec: Panel) -> None:
     if spec.keys:
         bars(ax, [result.single[k] for k in spec.keys], title, spec.unit, labels=spec.keys, colors=spec.colors)
         return
-    values = [result.median(front, spec.metric) for front in FRONT_NAMES]
-    bars(ax, values, title, spec.unit)
+    rows = list(result.runs) or list(FRONT_NAMES)  # the fronts, or a scenario's own rows
+    values = [result.median(row, spec.metric) for row in rows]
+    bars(ax, values, title, spec.unit, labels=[short(row) for row in rows])
     for goal in GOALS:
         if goal.scenario == result.scenario.name and goal.metric == spec.metric and goal.peer is None:
             ax.axhline(goal.threshold, color="black", lw=0.8, ls="--")  # morse-proxy's bar must stay below it

@@ -35,6 +35,9 @@ Per front: rps, p50, p99, CPU seconds per 10k requests of the front process (/pr
 RSS (VmHWM, reset through /proc/PID/clear_refs before each run). Goals, for morse-proxy:
 {goals}
 
+(j) starts a fresh instance of each front beside the others and upgrades it by its own procedure while morsectl
+load runs; the table prints each front's command. Needs morsectl (--morsectl).
+
 Writes RESULTS/STAMP.md, .png, .json and, when a goal is missed, a perf profile of morse-proxy during (a) in
 STAMP-perf.txt. Ratios print at the end. Everything listens on 127.0.0.1; every load is bounded in time.
 The code: bench/harness/ (scenarios.py holds the scenarios, goals.py the goals).
@@ -59,6 +62,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reps", type=int, help="repetitions per (front, scenario) (default 3, quick 1)")
     p.add_argument("--seconds", type=float, help="measured seconds per closed-loop run (default 6, quick 2)")
     p.add_argument("--idle", type=int, help="idle connections held in (g) (default 10000, quick 2000)")
+    p.add_argument("--upgrades", type=int, help="consecutive upgrades of each front in (j) (default 20, quick 3)")
+    p.add_argument("--morsectl", help="morsectl, the load of (j) (default: BIN_DIR/morsectl, else what `make "
+                   "release` builds: .build-release-ctl/release/morsectl)")
     p.add_argument("--scenarios", help="subset to run: letters ('acf') or comma-separated names "
                    "('keepalive_healthz,open_loop') (default: all)")
     p.add_argument("--perf", choices=["auto", "always", "never"], default=None,
@@ -82,6 +88,20 @@ def release_binaries(bin_dir: str | None) -> Path:
         if not os.access(path / name, os.X_OK):
             raise BenchError(f"{path / name} is missing: run `make release` or pass --bin-dir")
     return path
+
+
+def morsectl_path(given: str | None, bin_dir: Path, required: bool) -> Path:
+    """morsectl: --morsectl, else beside the servers (a debug build has all four), else where `make release` puts it
+    (linked apart from the servers: FoundationNetworking has no static build on Debian)."""
+    release = ROOT / ".build-release-ctl" / "release" / "morsectl"
+    candidates = [Path(given)] if given else [bin_dir / "morsectl", release]
+    for path in candidates:
+        if os.access(path, os.X_OK):
+            return path.resolve()
+    if required:
+        raise BenchError(f"morsectl not found ({', '.join(map(str, candidates))}): run `make release` or pass "
+                         "--morsectl")
+    return candidates[0]
 
 
 def raise_open_files_limit(idle: int) -> None:
@@ -109,12 +129,15 @@ def run(args: argparse.Namespace) -> int:
     check_registry()
     goals.check_goals({s.name for s in SCENARIOS})
     scenarios = select(args.scenarios)
+    if args.upgrades is not None and not 1 <= args.upgrades <= 1000:
+        raise BenchError("--upgrades must be 1...1000")
     settings = Settings.resolve(args.quick, args.reps, args.seconds, args.idle, args.perf,
-                                tuple(s.name for s in scenarios))
+                                tuple(s.name for s in scenarios), args.upgrades)
     for name in ("wrk", "h2load", "haproxy", "nginx", "bash"):
         tool(name)  # missing tools fail now, not after the cluster has started
     raise_open_files_limit(settings.idle)
     bin_dir = release_binaries(args.bin_dir)
+    morsectl = morsectl_path(args.morsectl, bin_dir, required=any(s.own_rows for s in scenarios))
     out_dir = Path(args.out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M") + ("-quick" if settings.quick else "")
@@ -123,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     log(f"mode: {'QUICK' if settings.quick else 'full'}: {settings.reps} rep(s), {settings.seconds:g}s per run, "
         f"scenarios {''.join(s.label for s in scenarios)}")
     work = Path(tempfile.mkdtemp(prefix="morse-bench."))
-    cluster = Cluster(bin_dir, work)
+    cluster = Cluster(bin_dir, work, morsectl)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt  # the same clean stop as Ctrl-C: every process ends, the work directory goes

@@ -11,8 +11,9 @@ WORKERS = ("w1", "w2")
 
 
 class Cluster:
-    def __init__(self, bin_dir: Path, work: Path) -> None:
+    def __init__(self, bin_dir: Path, work: Path, morsectl: Path) -> None:
         self.bin_dir, self.work = bin_dir, work
+        self.morsectl = morsectl  # the load of the upgrade scenario (`morsectl load`)
         self.processes = Processes()
         ports = iter(free_ports(len(WORKERS) + sum(f.ports_needed for f in FRONTS)))
         self.worker_ports = {name: next(ports) for name in WORKERS}

@@ -9,11 +9,11 @@ bench/proxy/bench.sh, so that both measure HAProxy and nginx the same way.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from .procs import Process, answers_200, fronts_sh, http_get, tool, wait_for
+from .procs import Process, answers_200, fronts_sh, http_get, stats_socket_command, tool, wait_for
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -27,8 +27,9 @@ class Front:
     peer: ClassVar[bool] = False  # morse-proxy is compared with it: ratio columns, goals
     ports_needed: ClassVar[int] = 1  # listening ports it takes from the cluster's allocation
 
-    def __init__(self, cluster: Cluster, ports: Iterator[int]) -> None:
+    def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
         self.cluster = cluster
+        self.work = work or cluster.work  # its configuration, logs and sockets (another instance: another directory)
         self.port = next(ports) if self.ports_needed else 0
         self.process: Process | None = None
 
@@ -66,8 +67,8 @@ class Direct(Front):
     description = "= one worker, no proxy"
     ports_needed = 0
 
-    def __init__(self, cluster: Cluster, ports: Iterator[int]) -> None:
-        super().__init__(cluster, ports)
+    def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
+        super().__init__(cluster, ports, work)
         self.worker = next(iter(cluster.worker_ports))
         self.port = cluster.worker_ports[self.worker]
 
@@ -86,22 +87,26 @@ class MorseProxy(Front):
     description = "(release, access log off, checks every 2 s, retries 2)"
     ports_needed = 2  # the proxy and its admin API (backend states)
 
-    def __init__(self, cluster: Cluster, ports: Iterator[int]) -> None:
-        super().__init__(cluster, ports)
+    def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
+        super().__init__(cluster, ports, work)
         self.admin_port = next(ports)
 
-    def start(self) -> None:
+    def argv(self) -> list[str]:
         flags = fronts_sh("morse_proxy_args", self.port, *self.cluster.servers,
                           env={"MORSE_ADMIN": f"127.0.0.1:{self.admin_port}"}).split("\n")
-        self.process = self.cluster.processes.start(
-            self.name, [str(self.cluster.bin_dir / "morse-proxy"), *filter(None, flags)],
-            self.cluster.work / "morse-proxy.log")
+        return [str(self.cluster.bin_dir / "morse-proxy"), *filter(None, flags)]
+
+    def start(self) -> None:
+        self.process = self.cluster.processes.start(self.name, self.argv(), self.work / "morse-proxy.log")
+
+    def status(self) -> dict[str, object]:
+        """The admin API's /status; empty when nothing answered."""
+        r = http_get(self.admin_port, "/status")
+        return json.loads(r.body) if r and r.status == 200 else {}
 
     def backends_up(self) -> bool:
-        r = http_get(self.admin_port, "/status")
-        if not r or r.status != 200:
-            return False
-        states = [b.get("state") for b in json.loads(r.body).get("backends", [])]
+        backends = self.status().get("backends", [])
+        states = [b.get("state") for b in backends] if isinstance(backends, list) else []
         return states == ["up"] * len(self.cluster.worker_ports)
 
 
@@ -113,27 +118,26 @@ class HAProxy(Front):
                    "empty-response, checks inter 2s rise 2 fall 3)")
     peer = True
 
+    def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
+        super().__init__(cluster, ports, work)
+        self.stats_socket = self.work / "haproxy.sock"
+
+    def write_config(self, env: dict[str, str] | None = None) -> Path:
+        config = self.work / "haproxy.cfg"
+        config.write_text(fronts_sh("haproxy_conf", self.port, *self.cluster.servers,
+                                    env={"HAPROXY_STATS_SOCKET": str(self.stats_socket), **(env or {})}))
+        return config
+
     def start(self) -> None:
-        work = self.cluster.work
-        self.stats_socket = work / "haproxy.sock"
-        (work / "haproxy.cfg").write_text(fronts_sh("haproxy_conf", self.port, *self.cluster.servers,
-                                                    env={"HAPROXY_STATS_SOCKET": str(self.stats_socket)}))
         self.process = self.cluster.processes.start(
-            self.name, [tool("haproxy"), "-f", str(work / "haproxy.cfg"), "-db"], work / "haproxy.log")
+            self.name, [tool("haproxy"), "-f", str(self.write_config()), "-db"], self.work / "haproxy.log")
 
     def backends_up(self) -> bool:
-        try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.settimeout(1)
-                s.connect(str(self.stats_socket))
-                s.sendall(b"show stat\n")
-                data = b""
-                while chunk := s.recv(65536):
-                    data += chunk
-        except OSError:
+        data = stats_socket_command(self.stats_socket, "show stat")
+        if data is None:
             return False
         # CSV rows of backend "be" (fronts.sh's name), one per server; field 17 is the status
-        rows = [line.split(",") for line in data.decode().splitlines()
+        rows = [line.split(",") for line in data.splitlines()
                 if any(line.startswith(f"be,{worker},") for worker in self.cluster.worker_ports)]
         return len(rows) == len(self.cluster.worker_ports) and all(row[17].startswith("UP") for row in rows)
 
@@ -145,11 +149,15 @@ class Nginx(Front):
     description = "(one process, upstream keepalive 64, HTTP/1.1, access_log off)"
     peer = True
 
+    def write_config(self, env: dict[str, str] | None = None) -> Path:
+        config = self.work / "nginx.conf"
+        config.write_text(fronts_sh("nginx_front_conf", self.work, self.port, *self.cluster.servers, env=env))
+        return config
+
     def start(self) -> None:
-        work = self.cluster.work
-        (work / "nginx.conf").write_text(fronts_sh("nginx_front_conf", work, self.port, *self.cluster.servers))
         self.process = self.cluster.processes.start(
-            self.name, [tool("nginx"), "-c", str(work / "nginx.conf"), "-p", str(work)], work / "nginx.log")
+            self.name, [tool("nginx"), "-c", str(self.write_config()), "-p", str(self.work)],
+            self.work / "nginx.log")
 
 
 # The registry: every front, in the order of the runs and of the tables' rows.

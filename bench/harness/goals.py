@@ -1,5 +1,5 @@
-"""The goals morse-proxy is held to (issue 9), as data: which scenario and metric, the comparison, the threshold,
-and the peer front when the threshold is a ratio to it.
+"""The goals morse-proxy is held to (issues 9, 17 and 18), as data: which scenario and metric, the comparison, the
+threshold, and the peer front when the threshold is a ratio to it (or a multiple of its value).
 
 To add a goal, add a Goal to GOALS. Its row in the report, its verdict, the perf profile it triggers when missed
 (--perf auto), its line in --help and, for an absolute threshold, the dashed line on the chart follow from it.
@@ -36,9 +36,14 @@ class Goal:
     op: Op  # morse-proxy's value `op` threshold
     threshold: float  # absolute in the metric's unit, or a ratio to the peer's value when `peer` is set
     peer: str | None = None  # a front's name
+    # "ratio": morse-proxy's value over the peer's `op` threshold; "value": morse-proxy's value `op` threshold times
+    # the peer's (for counts that may be 0 on both sides, where a ratio means nothing)
+    versus: Literal["ratio", "value"] = "ratio"
     over_runs: Literal["median", "sum"] = "median"  # "sum": a failure in any repetition counts
     requires: tuple[Requirement, ...] = ()
 
+
+ALL_UPGRADES = Requirement("upgrades", ">=", "upgrades")  # a failed upgrade ends the run early: it misses the goal
 
 GOALS: tuple[Goal, ...] = (
     # issue 9
@@ -61,6 +66,10 @@ GOALS: tuple[Goal, ...] = (
     Goal("keepalive_healthz", "cpu10k", "<=", 1.00, peer="nginx"),
     Goal("encode", "cpu10k", "<=", 1.00, peer="haproxy"),
     Goal("encode", "cpu10k", "<=", 1.00, peer="nginx"),
+    # issue 18: upgraded under load, no more failed requests than either peer, and the latency held
+    *(Goal("upgrades", "errors", "<=", 1.0, peer=peer, versus="value", requires=(ALL_UPGRADES,))
+      for peer in ("haproxy", "nginx")),
+    Goal("upgrades", "p99_ratio", "<=", 1.20, requires=(ALL_UPGRADES,)),
 )
 
 
@@ -75,7 +84,10 @@ class Verdict:
 def name(goal: Goal, label: str, params: Params | None = None) -> str:
     """The goal in words; without params (in --help) a requirement names its parameter instead of its value."""
     metric = METRICS[goal.metric]
-    if goal.peer:
+    if goal.peer and goal.versus == "value":
+        scale = "" if goal.threshold == 1 else f"{goal.threshold:g}x "
+        text = f"{metric.label} ({label}) {goal.op} {scale}{front_type(goal.peer).display}'s"
+    elif goal.peer:
         text = f"{metric.label} ({label}) {goal.op} {goal.threshold:.2f}x {front_type(goal.peer).display}"
     else:
         text = f"{metric.label} ({label}) {goal.op} {goal.threshold:g}" + (f" {metric.unit}" if metric.unit else "")
@@ -92,16 +104,21 @@ def judge(goal: Goal, result: ScenarioResult) -> Verdict:
     mine_runs = result.values(SUBJECT, goal.metric)
     mine = combine(mine_runs)
     spec = METRICS[goal.metric].spec
+    threshold = goal.threshold
     if goal.peer:
         theirs = combine(result.values(goal.peer, goal.metric))
-        value = ratio(mine, theirs)
-        measured = f"{fmt(value, '.2f')}x ({fmt(mine, spec)} vs {fmt_metric(theirs, goal.metric)})"
+        if goal.versus == "value":
+            value, threshold = mine, goal.threshold * theirs
+            measured = f"{fmt(mine, spec)} vs {fmt_metric(theirs, goal.metric)}"
+        else:
+            value = ratio(mine, theirs)
+            measured = f"{fmt(value, '.2f')}x ({fmt(mine, spec)} vs {fmt_metric(theirs, goal.metric)})"
     else:
         value = mine
         measured = fmt_metric(mine, goal.metric)
     if goal.over_runs == "sum":
         measured += f" in {len(mine_runs)} run(s) ({', '.join(fmt(v, spec) for v in mine_runs)})"
-    met = OPS[goal.op](value, goal.threshold)
+    met = OPS[goal.op](value, threshold)
     for req in goal.requires:
         have = result.median(SUBJECT, req.metric)
         measured += f"; {METRICS[req.metric].label} {fmt_metric(have, req.metric)}"

@@ -1,18 +1,21 @@
-"""The load generators: wrk (closed loop), h2load (open loop), idle connections held open.
+"""The load generators: wrk (closed loop), h2load (open loop), idle connections held open, and `morsectl load` (the
+cluster's own mixed reads and writes, every failure sorted by kind).
 
 Each function returns Metrics (see metrics.METRICS) for one run against one URL and the pid of the process that
 serves it, whose CPU and memory are read around the load.
 """
 
+import json
 import re
 import selectors
+import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 from . import measure
-from .common import BenchError, Metrics
+from .common import BenchError, Metrics, log
 from .procs import fronts_sh, fronts_sh_argv
 
 
@@ -177,3 +180,56 @@ def still_open(s: socket.socket) -> bool:
         return True
     except OSError:
         return False
+
+
+class MixedLoad:
+    """`morsectl load` in the background: encode GETs and message POSTs (3:1) without Idempotency-Key, so that a
+    front may not resend a write that failed -- the load issue 18's upgrades are measured under. SIGUSR1 (mark)
+    begins a new phase of the run, so that a stretch before an event and one during it are measured by the same
+    process over the same connections; SIGINT stops it (requests in flight finish)."""
+
+    def __init__(self, morsectl: Path, url: str, summary: Path, log_path: Path, connections: int = 32,
+                 seconds: float = 600) -> None:
+        self.summary, self.log_path = summary, log_path
+        summary.unlink(missing_ok=True)
+        with open(log_path, "wb") as out:
+            self.process = subprocess.Popen(
+                [str(morsectl), "load", "--url", url, "--duration", f"{seconds:g}", "--concurrency", str(connections),
+                 "--mix", "encode=3,message=1", "--no-idempotency-key", "--timeout", "10", "--summary-json",
+                 str(summary)], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def mark(self) -> None:
+        self.process.send_signal(signal.SIGUSR1)
+
+    def stop(self) -> list[Metrics]:
+        """Stops the run; the metrics of each phase (the first from the start to the first mark)."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise BenchError(f"morsectl load did not stop; log: {self.log_path}") from None
+        if not self.summary.exists():  # exit 1 only means "some request failed": the summary says which
+            raise BenchError(f"morsectl load wrote no summary (exit {self.process.returncode}); log: "
+                             f"{self.log_path.read_text(errors='replace')[-800:]}")
+        summary = json.loads(self.summary.read_text())
+        if summary.get("failures"):  # the kinds and examples, in the log: the table only counts them
+            log(f"morsectl load: {summary['failures']} failed {summary.get('failure_kinds')}; examples: "
+                f"{json.dumps(summary.get('failure_examples', [])[:5])}")
+        return [failures_by_kind(phase) for phase in summary["phases"]]
+
+
+def failures_by_kind(phase: dict[str, object]) -> Metrics:
+    """One phase of morsectl load's summary as metrics: requests, failed ones by kind (refused; reset or closed
+    without an answer; HTTP 502; timed out; anything else), p99."""
+    kinds = phase.get("failure_kinds") or {}
+    assert isinstance(kinds, dict)
+    counted = {"refused": kinds.get("connection: refused", 0),
+               "reset": kinds.get("connection: connection lost", 0) + kinds.get("connection: bad server response", 0),
+               "http_502": kinds.get("HTTP 502", 0), "timed_out": kinds.get("connection: timed out", 0)}
+    failed = float(phase["failures"])  # type: ignore[arg-type]
+    latency = phase.get("latency_ms") or {}
+    assert isinstance(latency, dict)
+    return {"requests": float(phase["requests"]), "errors": failed, **counted,  # type: ignore[arg-type]
+            "failed_other": failed - sum(counted.values()), "p99": float(latency.get("p99", float("nan")))}

@@ -34,6 +34,18 @@ METRICS: dict[str, Metric] = {
     # RSS before the front's next run (at least one other front's run later) over RSS before this run: whether the
     # memory a scenario took was given back
     "rss_return": Metric("RSS after / before", "", ".2f"),
+    # the upgrade scenario: morsectl load's failures by kind, and what the upgrades took
+    "refused": Metric("refused connections", "", ".0f"),
+    "reset": Metric("connections reset or closed without an answer", "", ".0f"),
+    "http_502": Metric("HTTP 502", "", ".0f"),
+    "timed_out": Metric("requests timed out (10 s)", "", ".0f"),
+    "failed_other": Metric("other failures", "", ".0f"),
+    "p99_before": Metric("p99 without upgrades", "ms", ".1f"),
+    "p99_ratio": Metric("p99 during / without upgrades", "", ".2f"),
+    "upgrades": Metric("upgrades done", "", ".0f"),
+    "serving_s": Metric("seconds until the new process serves", "s", ".3f"),
+    "serving_max_s": Metric("longest wait until the new process serves", "s", ".3f"),
+    "old_gone_s": Metric("seconds until the old process has exited", "s", ".2f"),
 }
 
 

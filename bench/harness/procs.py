@@ -106,6 +106,22 @@ def answers_200(port: int, path: str) -> bool:
     return response is not None and response.status == 200
 
 
+def stats_socket_command(path: Path, command: str) -> str | None:
+    """One command on HAProxy's stats socket (or its master CLI) and its whole answer; None when nothing answered."""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(1)
+            s.connect(str(path))
+            s.sendall(command.encode() + b"\n")
+            s.shutdown(socket.SHUT_WR)  # the master CLI answers, then closes, once the client has said all
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+    except OSError:
+        return None
+    return data.decode(errors="replace")
+
+
 def tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

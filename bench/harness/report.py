@@ -69,9 +69,10 @@ def section(result: ScenarioResult) -> list[Block]:
     if isinstance(shown, FrontTable):
         header = "| front | " + " | ".join(c.header for c in shown.columns) + " |"
         align = "|---|" + "".join("---|" if c.per_run else "---:|" for c in shown.columns)
-        rows = [f"| {front} | " + " | ".join(cell(result, front, c) for c in shown.columns) + " |"
-                for front in FRONT_NAMES]
-        return [[f"{bold} {shown.intro.format(**result.params)}"], [header, align, *rows]]
+        rows = [f"| {row} | " + " | ".join(cell(result, row, c) for c in shown.columns) + " |"
+                for row in result.runs or FRONT_NAMES]
+        notes = result.scenario.notes(result.params)
+        return [[f"{bold} {shown.intro.format(**result.params)}"], [header, align, *rows], *([notes] if notes else [])]
     if isinstance(shown, Sentence) and result.runs:
         return [[f"{bold} {shown.text.format(**result.single)}"]]
     return []
@@ -93,7 +94,7 @@ def ratios(outcome: Outcome) -> list[Block]:
 
 def goals(outcome: Outcome) -> list[Block]:
     rows = [f"| {v.name} | {v.measured} | {'met' if v.met else '**missed**'} |" for v in outcome.verdicts]
-    return [["## Goals (issues 9 and 17)"], ["| goal | measured | |", "|---|---|---|", *rows]]
+    return [["## Goals (issues 9, 17 and 18)"], ["| goal | measured | |", "|---|---|---|", *rows]]
 
 
 def perf_link(perf_name: str | None) -> list[Block]:

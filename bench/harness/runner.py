@@ -29,8 +29,8 @@ class Outcome:
 def run(ctx: Context, scenarios: tuple[Scenario, ...]) -> dict[str, ScenarioResult]:
     # every scenario's check first: a broken path fails the run at once, not ten minutes in
     results = {s.name: ScenarioResult(s, params=s.check(ctx)) for s in scenarios}
-    reps = ctx.settings.reps
-    total = sum(reps * len(FRONT_NAMES) for s in scenarios if s.per_front)
+    total = sum((s.repetitions or ctx.settings.reps) * len(s.own_rows or FRONT_NAMES) for s in scenarios
+                if s.per_front)
     done = 0
     returned = RSSReturn()
     for scenario in scenarios:
@@ -41,17 +41,21 @@ def run(ctx: Context, scenarios: tuple[Scenario, ...]) -> dict[str, ScenarioResu
             result.runs[ONCE] = [metrics]
             log(f"({scenario.label}) {scenario.describe(metrics, None)}")
             continue
-        result.runs = {name: [] for name in FRONT_NAMES}
-        for rep in range(1, reps + 1):
-            for front in ctx.cluster.fronts:
+        result.runs = {name: [] for name in scenario.own_rows or FRONT_NAMES}
+        for rep in range(1, (scenario.repetitions or ctx.settings.reps) + 1):
+            for row in result.runs:
                 ctx.cluster.check_alive()
                 done += 1
-                returned.measure(front)
-                metrics = scenario.run(ctx, front, result.params)
-                returned.started(front, metrics)
-                result.runs[front.name].append(metrics)
-                log(f"[{done}/{total}] ({scenario.label}) rep {rep} {front.name:<11} "
-                    f"{scenario.describe(metrics, front)}")
+                front = None
+                if scenario.own_rows:
+                    metrics = scenario.run_row(ctx, row, result.params)
+                else:
+                    front = ctx.cluster.front(row)
+                    returned.measure(front)
+                    metrics = scenario.run(ctx, front, result.params)
+                    returned.started(front, metrics)
+                result.runs[row].append(metrics)
+                log(f"[{done}/{total}] ({scenario.label}) rep {rep} {row:<11} {scenario.describe(metrics, front)}")
     time.sleep(RSSReturn.SETTLE_SECONDS)
     for front in ctx.cluster.fronts:
         returned.measure(front)

@@ -91,6 +91,10 @@ class Scenario:
     help: str  # its line in --help
     chart_caption: str = ""  # a shorter caption for the chart, when the caption is long
     per_front: bool = True  # False: run once, not per front and repetition (the core throughput)
+    # Rows it starts and measures itself instead of the cluster's fronts (run_row, not run); the first row that is
+    # a front's name is judged as that front by the goals.
+    own_rows: tuple[str, ...] = ()
+    repetitions: int | None = None  # its own count of runs per row instead of --reps (one that repeats within a run)
     section: Section = MAIN_TABLE
     panels: tuple[Panel, ...] = ()  # in the chart's bottom row
 
@@ -111,6 +115,13 @@ class Scenario:
 
     def run_once(self, ctx: Context, params: Params) -> Metrics:
         raise NotImplementedError(f"{self.name} runs once but has no run_once()")
+
+    def run_row(self, ctx: Context, row: str, params: Params) -> Metrics:
+        raise NotImplementedError(f"{self.name} has own rows but no run_row()")
+
+    def notes(self, params: Params) -> list[str]:
+        """Lines the report prints after the scenario's table (e.g. the exact commands it ran)."""
+        return []
 
     def describe(self, metrics: Metrics, front: Front | None) -> str:
         """One run in the log."""

@@ -12,11 +12,13 @@ import subprocess
 import time
 import urllib.parse
 from dataclasses import dataclass
+from typing import ClassVar
 
-from . import load
+from . import load, measure, upgrades
 from .common import CORE_BENCH, BenchError, Metrics, Params, log
 from .fronts import SUBJECT, Front, front_type
-from .procs import http_get
+from .metrics import median
+from .procs import free_ports, http_get
 from .scenario import Column, Context, FrontTable, Panel, Scenario, ScenarioResult, Section, Sentence
 
 
@@ -160,6 +162,97 @@ class CoreThroughput(Scenario):
         return f"encode {m['encode']} MB/s, decode {m['decode']} MB/s, tr {m['tr']} MB/s"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Upgrades(Scenario):
+    """Issue 18: each front upgraded again and again under `morsectl load` (reads and writes without
+    Idempotency-Key, 32 connections), each by its own documented procedure, in a fresh instance of the front. The
+    failed requests by kind, the p99 during the upgrades against a run of the same load just before, how long the
+    new process takes to serve, and the memory of old and new together; the last row is the negative control."""
+
+    own_rows: tuple[str, ...] = upgrades.UPGRADE_ROWS
+    LEAD: ClassVar[float] = 1.0  # seconds of load before the first upgrade and after the last
+    repetitions: int | None = 1  # the upgrades repeat within the run
+    section: Section = FrontTable(
+        "({upgrades:.0f} consecutive upgrades of each front, each once the previous one's old process has exited, "
+        "under one `morsectl load --no-idempotency-key --concurrency 32` run (encode GETs and message POSTs 3:1) "
+        "whose stretches alternate: {per_round:.0f} upgrade(s) {spacing:g} s apart, then as long without; failed = "
+        "the whole run; p99 during and before = medians over the stretches with and without upgrades, during/before "
+        "= the median of the paired stretches' ratios (SIGUSR1 marks the stretches: the machine's p99 drifts by up "
+        "to 38 % between two stretches of 11 s with nothing happening); serving = from the command until the new "
+        "process answers; old gone = until the old process has exited; RSS = all the front's processes together):",
+        (
+            Column("upgrades", "upgrades"), Column("requests", "requests"), Column("failed", "errors"),
+            Column("refused", "refused"), Column("reset/closed", "reset"), Column("502", "http_502"),
+            Column("timed out", "timed_out"), Column("other", "failed_other"),
+            Column("p99 before ms", "p99_before", ".1f"), Column("p99 during ms", "p99", ".1f"),
+            Column("during/before", "p99_ratio", ".2f"), Column("serving s (median)", "serving_s", ".3f"),
+            Column("serving s (max)", "serving_max_s", ".3f"), Column("old gone s (median)", "old_gone_s", ".2f"),
+            Column("RSS before MiB", "rss_before", ".1f"), Column("peak RSS old+new MiB", "peak_mib", ".1f")))
+
+    def check(self, ctx: Context) -> Params:
+        if not ctx.cluster.morsectl.is_file():
+            raise BenchError(f"({self.label}) needs morsectl: {ctx.cluster.morsectl} is missing (make release)")
+        # per_round upgrades `spacing` seconds apart, in a stretch as long as the one without before it
+        return {"upgrades": ctx.settings.upgrades, "per_round": ctx.settings.pick(full=2, quick=1), "spacing": 0.5}
+
+    def run_row(self, ctx: Context, row: str, params: Params) -> Metrics:
+        work = ctx.cluster.work / f"upgrade-{len(list(ctx.cluster.work.glob('upgrade-*')))}"
+        front = upgrades.upgradable(row, ctx.cluster, iter(free_ports(2)), work)
+        timings: list[upgrades.UpgradeTiming] = []
+        per_round, spacing = int(params["per_round"]), params["spacing"]
+        rounds = math.ceil(params["upgrades"] / per_round)
+        try:
+            front.start()
+            front.wait_ready()
+            rss_before = measure.tree_rss_mib(front.roots())
+            # One load run whose phases alternate: a stretch without upgrades, then one as long with `per_round`
+            # of them, and again. This machine's p99 drifts by up to 38 % between two 11 s stretches with nothing
+            # happening; paired stretches one second apart share the drift, and the median of their ratios is the
+            # upgrades' own cost.
+            mixed = load.MixedLoad(ctx.cluster.morsectl, front.url(""), work / "load.json", work / "load.log")
+            time.sleep(self.LEAD)  # its connections open
+            with upgrades.PeakMemory(front.roots) as memory:
+                try:
+                    for _ in range(rounds):
+                        mixed.mark()
+                        time.sleep(per_round * spacing)
+                        mixed.mark()
+                        phase = time.monotonic()
+                        for index in range(min(per_round, int(params["upgrades"]) - len(timings))):
+                            time.sleep(max(0.0, phase + index * spacing - time.monotonic()))
+                            timings.append(front.upgrade())
+                            log(f"({self.label}) {row}: upgrade {len(timings)}: serving after "
+                                f"{timings[-1].serving_s:.3f} s, old gone after {timings[-1].old_gone_s:.2f} s")
+                        time.sleep(max(0.0, phase + per_round * spacing - time.monotonic()))
+                except BenchError as e:  # the row shows how many upgrades were done; the goals require them all
+                    log(f"({self.label}) {row}: upgrade {len(timings) + 1} failed: {e}")
+                time.sleep(self.LEAD)  # what the last upgrade left in flight ends inside the run
+                phases = mixed.stop()
+        finally:
+            front.stop()
+        # phases: the opening, then (without, with upgrades) pairs; a failed upgrade may end on either
+        quiet, busy = phases[1::2], phases[2::2]
+        metrics: Metrics = {key: math.fsum(p[key] for p in phases) for key in (
+            "requests", "errors", "refused", "reset", "http_502", "timed_out", "failed_other")}
+        serving = [t.serving_s for t in timings]
+        metrics.update(
+            upgrades=len(timings), p99_before=median(p["p99"] for p in quiet), p99=median(p["p99"] for p in busy),
+            p99_ratio=median(b["p99"] / q["p99"] for q, b in zip(quiet, busy, strict=False) if q["p99"] > 0),
+            serving_s=median(serving), serving_max_s=max(serving, default=math.nan),
+            old_gone_s=median(t.old_gone_s for t in timings), rss_before=rss_before, peak_mib=memory.peak)
+        return metrics
+
+    def describe(self, metrics: Metrics, front: Front | None) -> str:
+        m = metrics
+        return (f"{m['upgrades']:.0f} upgrades, {m['requests']:.0f} requests, {m['errors']:.0f} failed (refused "
+                f"{m['refused']:.0f}, reset {m['reset']:.0f}, 502 {m['http_502']:.0f}, timed out "
+                f"{m['timed_out']:.0f}), p99 {m['p99_before']:.1f} -> "
+                f"{m['p99']:.1f} ms, serving after {m['serving_s']:.3f} s, peak RSS {m['peak_mib']:.1f} MiB")
+
+    def notes(self, params: Params) -> list[str]:
+        return ["The upgrade command of each row:", *(f"- {u.row}: {u.command}" for u in upgrades.UPGRADABLE)]
+
+
 HEALTHZ = "/healthz"  # ~70 bytes
 ENCODE_TEXT = "CQ CQ DE W1AW, QTH BOSTON. RST 599 73 SK"  # 40 characters
 ENCODE = "/api/v1/encode?text=" + urllib.parse.quote(ENCODE_TEXT, safe="")
@@ -191,6 +284,12 @@ SCENARIOS: tuple[Scenario, ...] = (
                    help="the core encode/decode benchmark (bench/core/bench.sh)",
                    panels=(Panel("(i) core throughput", "input MB/s", keys=("encode", "decode", "tr"),
                                  colors=("#d62728", "#ff9896", "#7f7f7f")),)),
+    Upgrades(name="upgrades", label="j", caption="upgrades under load",
+             help="each front upgraded --upgrades times under morsectl load (writes without Idempotency-Key): "
+             "failed requests by kind, p99 during/before, time to serve, peak RSS old+new; SIGTERM + start of "
+             "morse-proxy as the negative control",
+             panels=(Panel("(j) failed requests, {upgrades:.0f} upgrades", "requests", metric="errors",
+                           log_above=100),)),
 )
 
 

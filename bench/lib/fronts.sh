@@ -8,9 +8,13 @@
 # Functions (SERVER = NAME=HOST:PORT; HEALTH_PATH, default /readyz, is the active check's path):
 #   haproxy_conf PORT SERVER...          HAProxy 2.6: nbthread 1, http-reuse always, retries 3, option redispatch 1,
 #                                        retry-on conn-failure empty-response, checks inter 2s rise 2 fall 3,
-#                                        stats socket $HAPROXY_STATS_SOCKET when set
+#                                        stats socket $HAPROXY_STATS_SOCKET when set, with `expose-fd listeners`
+#                                        when HAPROXY_SEAMLESS=1 (the master of `haproxy -W` then hands the
+#                                        listening sockets to the new worker on a reload: -x)
 #   nginx_front_conf DIR PORT SERVER...  nginx 1.22: one process, upstream keepalive 64, HTTP/1.1, Connection "",
-#                                        access_log off, proxy_next_upstream error timeout; temp files under DIR
+#                                        access_log off, proxy_next_upstream error timeout; temp files under DIR;
+#                                        NGINX_MASTER=1: a daemon with a master and one worker, which a binary
+#                                        upgrade needs (USR2 is ignored while the starting parent is alive)
 #   morse_proxy_args PORT SERVER...      morse-proxy flags (one per line): access log off, checks every 2s;
 #                                        admin API on $MORSE_ADMIN (default off), then $MORSE_PROXY_FLAGS
 # Connection limits: MAXCONN = NOFILE - 1000 (nginx, morse-proxy), (NOFILE - 100) / 2 (HAProxy: 2 fds per
@@ -40,7 +44,7 @@ global
     nbthread 1
     maxconn $HAPROXY_MAXCONN
     ulimit-n $NOFILE
-${HAPROXY_STATS_SOCKET:+    stats socket $HAPROXY_STATS_SOCKET level admin}
+${HAPROXY_STATS_SOCKET:+    stats socket $HAPROXY_STATS_SOCKET level admin${HAPROXY_SEAMLESS:+ expose-fd listeners}}
 defaults
     mode http
     timeout connect 1s
@@ -67,10 +71,11 @@ CONF
 }
 
 nginx_front_conf() { # dir port server...
-    local dir=$1 port=$2 server
+    local dir=$1 port=$2 server processes="daemon off; master_process off;"
     shift 2
+    [[ "${NGINX_MASTER:-}" == 1 ]] && processes="daemon on; master_process on;"
     cat <<CONF
-daemon off; master_process off; worker_processes 1; worker_rlimit_nofile $NOFILE;
+$processes worker_processes 1; worker_rlimit_nofile $NOFILE;
 pid $dir/front.pid; error_log $dir/front.err warn;
 events { worker_connections $MAXCONN; }
 http {
@@ -140,10 +145,10 @@ wrk_measure() { # url pid seconds connections [wrk args...]
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-    [[ $# -ge 1 ]] || { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+    [[ $# -ge 1 ]] || { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
     case "$1" in
         haproxy_conf | nginx_front_conf | morse_proxy_args | cpu_ticks | to_ms | wrk_measure) "$@" ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
+        -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' ;;
         *) echo "bench/lib/fronts.sh: unknown function '$1' (see --help)" >&2; exit 2 ;;
     esac
 fi

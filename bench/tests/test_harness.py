@@ -9,7 +9,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import goals, report
+from harness import goals, report, upgrades
 from harness.chart import chart
 from harness.common import BenchError, Metrics
 from harness.fronts import FRONT_NAMES, FRONTS, SUBJECT
@@ -28,8 +28,13 @@ PER_SCENARIO: dict[str, Metrics] = {
     "worker_sigkill": {"requests": 1000, "rps": 500, "p50": 1.0, "p99": 2.0, "cpu_s": 0.1, "errors": 0,
                        "cpu10k": 0.2},
     "core_throughput": {"encode": 300.0, "decode": 100.0, "tr": 600.0, "encode_tr": 0.5, "decode_tr": 0.17},
+    "upgrades": {"upgrades": 20, "requests": 9000, "errors": 0, "refused": 0, "reset": 0, "http_502": 0,
+                 "timed_out": 0, "failed_other": 0, "p99": 11.0, "p99_before": 10.0,
+                 "p99_ratio": 1.1,
+                 "serving_s": 0.3, "serving_max_s": 0.5, "old_gone_s": 1.0, "rss_before": 10.0, "peak_mib": 21.0},
 }
-PARAMS = {"rate": 250.0, "connections": 100.0, "response_bytes": 100_000.0}
+PARAMS = {"rate": 250.0, "connections": 100.0, "response_bytes": 100_000.0, "upgrades": 20.0, "per_round": 2.0,
+          "spacing": 0.5}
 
 
 def synthetic(subject_rps: float = 600) -> Outcome:
@@ -39,7 +44,8 @@ def synthetic(subject_rps: float = 600) -> Outcome:
         metrics = PER_SCENARIO.get(s.name, LOAD)
         r = ScenarioResult(s, params=dict(PARAMS))
         if s.per_front:
-            r.runs = {f: [{**metrics, "rps": subject_rps} if f == SUBJECT else dict(metrics)] for f in FRONT_NAMES}
+            r.runs = {f: [{**metrics, "rps": subject_rps} if f == SUBJECT else dict(metrics)]
+                      for f in s.own_rows or FRONT_NAMES}
         else:
             r.runs = {ONCE: [dict(metrics)]}
         results[s.name] = r
@@ -82,6 +88,23 @@ class Goals(unittest.TestCase):
         self.assertFalse(verdict.met)
 
 
+    def test_upgrade_failures_against_the_peers(self) -> None:
+        def verdicts(mine: float, haproxy: float, done: float = 20) -> list[bool]:
+            outcome = synthetic()
+            runs = outcome.results["upgrades"].runs
+            runs[SUBJECT][0].update(errors=mine, upgrades=done)
+            runs["haproxy"][0]["errors"] = haproxy
+            return [v.met for v in goals.evaluate(outcome.results)
+                    if v.goal.scenario == "upgrades" and v.goal.metric == "errors"]
+
+        self.assertEqual(verdicts(0, 0), [True, True])  # 0 vs 0: met, where a ratio would be NaN
+        self.assertEqual(verdicts(3, 5), [True, False])  # fewer than HAProxy, more than nginx's 0
+        self.assertEqual(verdicts(1, 0), [False, False])
+        self.assertEqual(verdicts(0, 0, done=19), [False, False])  # an upgrade that failed ended the run early
+        names = [v.name for v in synthetic().verdicts if v.goal.scenario == "upgrades"]
+        self.assertIn("failed requests (j) <= HAProxy's, upgrades done >= 20", names)
+
+
 class Outputs(unittest.TestCase):
     def test_report(self) -> None:
         outcome = synthetic()
@@ -100,6 +123,11 @@ class Outputs(unittest.TestCase):
         self.assertIn(f"| {SUBJECT} | 600 | ", md)
         self.assertIn(" | 1.20 | 1.20 |\n", md)
         self.assertIn("| (a) | 1.20 | 1.20 | 1.00 | 1.00 | 1.00 | 1.00 |", md)
+        # the upgrade scenario's own rows, the negative control among them, and every front's command
+        for row in upgrades.UPGRADE_ROWS:
+            self.assertIn(f"| {row} | 20 | 9000 | 0 |", md)
+        for kind in upgrades.UPGRADABLE:
+            self.assertIn(f"- {kind.row}: {kind.command}", md)
 
     def test_chart(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:

@@ -61,7 +61,7 @@ for line in table:
     rps = float(cells[2])
     assert rps > 0, f"no requests/s in {line}"
     assert float(cells[3]) > 0 and float(cells[4].split()[0]) > 0, f"no latency in {line}"
-for heading in [f"**{s.title}" for s in SCENARIOS if s not in loads] + ["## Ratios (same run)", "## Goals (issues 9 and 17)",
+for heading in [f"**{s.title}" for s in SCENARIOS if s not in loads] + ["## Ratios (same run)", "## Goals (issues 9, 17 and 18)",
                                                                        "Machine:"]:
     assert heading in md, f"'{heading}' missing"
 for front in FRONT_NAMES:  # the idle connections' table (g)
@@ -69,6 +69,11 @@ for front in FRONT_NAMES:  # the idle connections' table (g)
     assert re.search(rf"^\| {re.escape(front)} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| (-?[\d.]+|–) \| ([\d.]+|–) "
                      rf"\| \d+ \| \d+ \|$", md, re.M), \
         f"(g) row of {front} missing or malformed"
+from harness.upgrades import UPGRADABLE
+for kind in UPGRADABLE:  # the upgrade scenario (j): a row of numbers per front and the control, each one's command
+    assert re.search(rf"^\| {re.escape(kind.row)} \| \d+ \| \d+ \| \d+ \| \d+ \|", md, re.M), \
+        f"(j) row of {kind.row} missing or malformed"
+    assert f"- {kind.row}: {kind.command}" in md, f"(j) command of {kind.row} missing"
 goals = [l for l in md.splitlines() if re.match(r"^\| .* \| (met|\*\*missed\*\*) \|$", l)]
 assert len(goals) == len(GOALS), f"{len(goals)} goal rows, want {len(GOALS)}"
 assert pngs[0].name in md, "the table does not link its chart"
