@@ -286,7 +286,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                                  colors=("#d62728", "#ff9896", "#7f7f7f")),)),
     Upgrades(name="upgrades", label="j", caption="upgrades under load",
              help="each front upgraded --upgrades times under morsectl load (writes without Idempotency-Key): "
-             "failed requests by kind, p99 during/before, time to serve, peak RSS old+new; SIGTERM + start of "
+             "failed requests by kind, p99 with/without upgrades, time to serve, peak RSS old+new; SIGTERM + start of "
              "morse-proxy as the negative control",
              panels=(Panel("(j) failed requests, {upgrades:.0f} upgrades", "requests", metric="errors",
                            log_above=100),)),
