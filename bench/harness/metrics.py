@@ -40,7 +40,7 @@ METRICS: dict[str, Metric] = {
     "http_502": Metric("HTTP 502", "", ".0f"),
     "timed_out": Metric("requests timed out (10 s)", "", ".0f"),
     "failed_other": Metric("other failures", "", ".0f"),
-    "p99_before": Metric("p99 without upgrades", "ms", ".1f"),
+    "p99_without": Metric("p99 without upgrades", "ms", ".1f"),
     "p99_ratio": Metric("p99 during / without upgrades", "", ".2f"),
     "upgrades": Metric("upgrades done", "", ".0f"),
     "serving_s": Metric("seconds until the new process serves", "s", ".3f"),

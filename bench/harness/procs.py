@@ -10,9 +10,11 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from .common import FRONTS_SH, BenchError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -129,17 +131,27 @@ def tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
+def poll(check: Callable[[], T | None], limit: float, interval: float = 0.1) -> T | None:
+    """`check`'s first true value, asked every `interval` seconds; None after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(interval)
+    return None
+
+
 def wait_for(what: str, check: Callable[[], bool], timeout: float, process: Process | None = None) -> None:
     """Polls `check` until it is true; fails early, with the log's tail, when `process` exits meanwhile."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         if process is not None and process.exited():
             raise BenchError(f"{what}: process exited with {process.popen.returncode}; log: {tail(process.log_path)}")
-        if check():
-            return
-        time.sleep(0.1)
-    log_tail = f"; log: {tail(process.log_path)}" if process else ""
-    raise BenchError(f"{what}: not ready after {timeout:.0f}s{log_tail}")
+        return check()
+
+    if not poll(ready, timeout):
+        log_tail = f"; log: {tail(process.log_path)}" if process else ""
+        raise BenchError(f"{what}: not ready after {timeout:.0f}s{log_tail}")
 
 
 def fronts_sh(function: str, *args: object, env: dict[str, str] | None = None) -> str:

@@ -85,7 +85,7 @@ class IdleConnections(Scenario):
     """Many keep-alive connections, each served one request, then held idle: what they cost the front in memory."""
 
     section: Section = FrontTable("({connections:.0f} connections, each served one `/healthz`, held idle):", (
-        Column("RSS before MiB", "rss_before", ".1f"), Column("RSS held MiB", "rss_mib", ".1f"),
+        Column("RSS at start MiB", "rss_before", ".1f"), Column("RSS held MiB", "rss_mib", ".1f"),
         Column("peak MiB", "peak_mib", ".1f"), Column("KiB per conn", "kib_per_conn", ".2f"),
         Column("RSS after/before", "rss_return", ".2f"), Column("held", "held"), Column("errors", "errors")))
 
@@ -166,8 +166,9 @@ class CoreThroughput(Scenario):
 class Upgrades(Scenario):
     """Issue 18: each front upgraded again and again under `morsectl load` (reads and writes without
     Idempotency-Key, 32 connections), each by its own documented procedure, in a fresh instance of the front. The
-    failed requests by kind, the p99 during the upgrades against a run of the same load just before, how long the
-    new process takes to serve, and the memory of old and new together; the last row is the negative control."""
+    failed requests by kind, the p99 of the stretches with upgrades against the stretches without that alternate
+    with them, how long the new process takes to serve, and the memory of old and new together; the last row is the
+    negative control."""
 
     own_rows: tuple[str, ...] = upgrades.UPGRADE_ROWS
     LEAD: ClassVar[float] = 1.0  # seconds of load before the first upgrade and after the last
@@ -175,19 +176,20 @@ class Upgrades(Scenario):
     section: Section = FrontTable(
         "({upgrades:.0f} consecutive upgrades of each front, each once the previous one's old process has exited, "
         "under one `morsectl load --no-idempotency-key --concurrency 32` run (encode GETs and message POSTs 3:1) "
-        "whose stretches alternate: {per_round:.0f} upgrade(s) {spacing:g} s apart, then as long without; failed = "
-        "the whole run; p99 during and before = medians over the stretches with and without upgrades, during/before "
-        "= the median of the paired stretches' ratios (SIGUSR1 marks the stretches: the machine's p99 drifts by up "
-        "to 38 % between two stretches of 11 s with nothing happening); serving = from the command until the new "
-        "process answers; old gone = until the old process has exited; RSS = all the front's processes together):",
+        "whose stretches alternate: as long without upgrades, then {per_round:.0f} upgrade(s) {spacing:g} s apart; "
+        "failed = the whole run; p99 with and without = medians over the stretches with and without upgrades, "
+        "with/without = the median of the paired stretches' ratios (SIGUSR1 marks the stretches: the machine's p99 "
+        "drifts by up to 38 % between two stretches of 11 s with nothing happening); serving = from the command until "
+        "the new process answers; old gone = until the old process has exited; RSS = all the front's processes "
+        "together):",
         (
             Column("upgrades", "upgrades"), Column("requests", "requests"), Column("failed", "errors"),
             Column("refused", "refused"), Column("reset/closed", "reset"), Column("502", "http_502"),
             Column("timed out", "timed_out"), Column("other", "failed_other"),
-            Column("p99 before ms", "p99_before", ".1f"), Column("p99 during ms", "p99", ".1f"),
-            Column("during/before", "p99_ratio", ".2f"), Column("serving s (median)", "serving_s", ".3f"),
+            Column("p99 without ms", "p99_without", ".1f"), Column("p99 with ms", "p99", ".1f"),
+            Column("with/without", "p99_ratio", ".2f"), Column("serving s (median)", "serving_s", ".3f"),
             Column("serving s (max)", "serving_max_s", ".3f"), Column("old gone s (median)", "old_gone_s", ".2f"),
-            Column("RSS before MiB", "rss_before", ".1f"), Column("peak RSS old+new MiB", "peak_mib", ".1f")))
+            Column("RSS at start MiB", "rss_before", ".1f"), Column("peak RSS old+new MiB", "peak_mib", ".1f")))
 
     def check(self, ctx: Context) -> Params:
         if not ctx.cluster.morsectl.is_file():
@@ -236,7 +238,7 @@ class Upgrades(Scenario):
             "requests", "errors", "refused", "reset", "http_502", "timed_out", "failed_other")}
         serving = [t.serving_s for t in timings]
         metrics.update(
-            upgrades=len(timings), p99_before=median(p["p99"] for p in quiet), p99=median(p["p99"] for p in busy),
+            upgrades=len(timings), p99_without=median(p["p99"] for p in quiet), p99=median(p["p99"] for p in busy),
             p99_ratio=median(b["p99"] / q["p99"] for q, b in zip(quiet, busy, strict=False) if q["p99"] > 0),
             serving_s=median(serving), serving_max_s=max(serving, default=math.nan),
             old_gone_s=median(t.old_gone_s for t in timings), rss_before=rss_before, peak_mib=memory.peak)
@@ -246,7 +248,7 @@ class Upgrades(Scenario):
         m = metrics
         return (f"{m['upgrades']:.0f} upgrades, {m['requests']:.0f} requests, {m['errors']:.0f} failed (refused "
                 f"{m['refused']:.0f}, reset {m['reset']:.0f}, 502 {m['http_502']:.0f}, timed out "
-                f"{m['timed_out']:.0f}), p99 {m['p99_before']:.1f} -> "
+                f"{m['timed_out']:.0f}), p99 {m['p99_without']:.1f} -> "
                 f"{m['p99']:.1f} ms, serving after {m['serving_s']:.3f} s, peak RSS {m['peak_mib']:.1f} MiB")
 
     def notes(self, params: Params) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
-from . import measure
+from . import measure, procs
 from .common import BenchError
 from .fronts import HAProxy, MorseProxy, Nginx
 from .procs import answers_200, stats_socket_command, tail, tool, wait_for
@@ -40,14 +40,8 @@ class UpgradeTiming:
 
 
 def poll(check: Callable[[], T | None], limit: float) -> T | None:
-    """`check`'s first value that is not None (or False), polled every POLL seconds; None after `limit` seconds."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(POLL)
-    return None
+    """procs.poll, often enough to time an upgrade."""
+    return procs.poll(check, limit, interval=POLL)
 
 
 def wait_gone(pids: list[int], started: float) -> float:
@@ -106,7 +100,31 @@ class Upgradable:
         terminate(self.roots())
 
 
-class MorseProxyHandOver(MorseProxy, Upgradable):
+class MorseProxyRow(MorseProxy, Upgradable):
+    """What both morse-proxy rows share: every process they started, and which one answers the admin API."""
+
+    def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
+        super().__init__(cluster, ports, work)
+        self.pids: list[int] = []  # every process of this front so far; the last one serves
+
+    def start(self) -> None:
+        super().start()
+        assert self.process is not None
+        self.pids.append(self.process.pid)
+
+    def serving_pid(self) -> int | None:
+        pid = self.status().get("pid")  # the process that accepted this admin connection
+        return pid if isinstance(pid, int) else None
+
+    def wait_ready(self) -> None:
+        wait_for(f"{self.row} answering /status with every worker up",
+                 lambda: self.serving_pid() == self.pids[-1] and self.backends_up(), 30, self.process)
+
+    def roots(self) -> set[int]:
+        return set(self.pids)  # a hand-over's successor is the old one's child until the old one exits
+
+
+class MorseProxyHandOver(MorseProxyRow):
     """morse-proxy under SIGUSR2: it starts the binary at its own path with --take-over, which takes the listening
     sockets over the upgrade socket (SCM_RIGHTS) and serves; the old process quiesces and exits."""
 
@@ -114,25 +132,8 @@ class MorseProxyHandOver(MorseProxy, Upgradable):
     command = ("`kill -USR2 PID` (under systemd: `systemctl kill --kill-who=main --signal=SIGUSR2 morse-proxy`); "
                "morse-proxy runs with `--upgrade-socket PATH`")
 
-    def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
-        super().__init__(cluster, ports, work)
-        self.pids: list[int] = []  # every process of this front so far; the last one serves
-
     def argv(self) -> list[str]:
         return [*super().argv(), "--upgrade-socket", str(self.work / "upgrade.sock")]
-
-    def serving_pid(self) -> int | None:
-        pid = self.status().get("pid")  # the process that accepted this admin connection
-        return pid if isinstance(pid, int) else None
-
-    def start(self) -> None:
-        super().start()
-        assert self.process is not None
-        self.pids = [self.process.pid]
-
-    def wait_ready(self) -> None:
-        wait_for(f"{self.row} answering /status with every worker up",
-                 lambda: self.serving_pid() == self.pids[-1] and self.backends_up(), 30, self.process)
 
     def upgrade(self) -> UpgradeTiming:
         old = self.pids[-1]
@@ -146,29 +147,21 @@ class MorseProxyHandOver(MorseProxy, Upgradable):
         self.pids.append(new)
         return UpgradeTiming(serving, wait_gone([old], started))
 
-    def roots(self) -> set[int]:
-        return set(self.pids)  # the successor is the old one's child until the old one exits
 
-
-class MorseProxyRestart(MorseProxyHandOver):
+class MorseProxyRestart(MorseProxyRow):
     """The negative control: what the hand-over avoids. SIGTERM, and once the old process has exited, a new one with
     the same flags -- `systemctl restart`."""
 
     row = "morse-proxy, SIGTERM + start (control)"
     command = "`kill -TERM PID`, and once it has exited `morse-proxy` with the same flags (`systemctl restart`)"
 
-    def argv(self) -> list[str]:
-        return MorseProxy.argv(self)
-
     def upgrade(self) -> UpgradeTiming:
         old = self.pids[-1]
         started = time.monotonic()
         os.kill(old, signal.SIGTERM)
         gone = wait_gone([old], started)
-        MorseProxy.start(self)
-        assert self.process is not None
-        new = self.process.pid
-        self.pids.append(new)
+        self.start()
+        new = self.pids[-1]
         if not poll(lambda: self.serving_pid() == new, SERVING_LIMIT):
             raise BenchError(f"{self.row}: the new process did not serve after {SERVING_LIMIT:.0f} s")
         return UpgradeTiming(time.monotonic() - started, gone)
@@ -187,7 +180,7 @@ class HAProxySeamless(HAProxy, Upgradable):
     def __init__(self, cluster: Cluster, ports: Iterator[int], work: Path | None = None) -> None:
         super().__init__(cluster, ports, work)
         # The master CLI: a SIGUSR2 that comes while the master, executed again, is still starting is lost (seen
-        # here: 1 in 2 at once after the new worker served); it answers once the master can take the next one.
+        # here: 2 of 6 sent as soon as the new worker served); it answers once the master can take the next one.
         self.master_socket = self.work / "master.sock"
 
     def start(self) -> None:

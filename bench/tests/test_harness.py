@@ -29,7 +29,7 @@ PER_SCENARIO: dict[str, Metrics] = {
                        "cpu10k": 0.2},
     "core_throughput": {"encode": 300.0, "decode": 100.0, "tr": 600.0, "encode_tr": 0.5, "decode_tr": 0.17},
     "upgrades": {"upgrades": 20, "requests": 9000, "errors": 0, "refused": 0, "reset": 0, "http_502": 0,
-                 "timed_out": 0, "failed_other": 0, "p99": 11.0, "p99_before": 10.0,
+                 "timed_out": 0, "failed_other": 0, "p99": 11.0, "p99_without": 10.0,
                  "p99_ratio": 1.1,
                  "serving_s": 0.3, "serving_max_s": 0.5, "old_gone_s": 1.0, "rss_before": 10.0, "peak_mib": 21.0},
 }
