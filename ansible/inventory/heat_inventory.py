@@ -13,13 +13,25 @@ groups the playbooks use:
     internal   parent of the groups below; its ansible_ssh_common_args sends
                every connection through the bastion (ssh -W), because these
                hosts have no SSH path from outside
-      proxy    reached on its *private* address through the bastion (its
-               floating IP serves HTTP only)
+      proxy    the proxies (a pair sharing a virtual IP), each reached on its
+               own *private* address through the bastion
       workers
       database
 
 Hosts are named like the servers without the stack prefix: bastion-1,
-proxy-1, web-1 ... web-N, db-1 (never the same as a group name).
+proxy-1 ... proxy-N, web-1 ... web-N, db-1 (never the same as a group name).
+
+Variables for every host (all:vars), besides the login settings:
+
+    heat_proxy_vip          the proxies' virtual IP (private address that
+                            keepalived moves to the VRRP master)
+    heat_proxy_public_ip    the floating IP, which sits on the VIP
+    heat_<service>_port     the ports the security groups were built for
+    heat_private_network_cidr
+
+A stack made from an older heat/cluster.yaml (one proxy, outputs
+proxy_private_ip/proxy_name, no proxy_vip) is still accepted: it gives one
+host proxy-1 and no heat_proxy_vip, and the tool says so on standard error.
 
 Only the Python 3 standard library is used, so the tool runs anywhere the
 OpenStack client does. Exit status: 0 on success, 2 on bad input or usage.
@@ -37,7 +49,11 @@ from typing import Any, NoReturn, TextIO
 
 GROUPS = ("bastion", "proxy", "workers", "database")
 INTERNAL = "internal"
-REQUIRED = ("bastion_public_ip", "proxy_private_ip", "worker_private_ips", "database_private_ip")
+REQUIRED = ("bastion_public_ip", "worker_private_ips", "database_private_ip")
+# The proxies: the current template's lists (with the VIP), or the single
+# proxy of a stack made from an older template.
+PROXY_LISTS = ("proxy_private_ips", "proxy_names", "proxy_vip")
+LEGACY_PROXY = "proxy_private_ip"
 # Users and key paths end up inside a ProxyCommand that ssh runs through a
 # shell, inside a quoted Ansible variable: allow only characters that need
 # no quoting at any of those levels.
@@ -120,10 +136,47 @@ def _name(value: Any, what: str) -> str | None:
 
 # ----------------------------------------------------------------- model
 
+def _addresses_and_names(outputs: dict[str, Any], ips_key: str, names_key: str) -> tuple[list[Any], list[Any] | None]:
+    """The list output `ips_key` and, when the stack has it, the list `names_key` of the same length."""
+    ips = outputs[ips_key]
+    if not isinstance(ips, list):
+        raise InputError(f"{ips_key}: expected a list, got {ips!r}")
+    names = outputs.get(names_key)
+    if names is not None and (not isinstance(names, list) or len(names) != len(ips)):
+        raise InputError(f"{names_key} has {len(names) if isinstance(names, list) else '?'} "
+                         f"entries but {ips_key} has {len(ips)}")
+    return ips, names
+
+
+def _proxies(outputs: dict[str, Any], notes: list[str]) -> tuple[list[tuple[str, Any]], str | None]:
+    """Return ([(private address, Nova name or None)], VIP or None) of the proxies."""
+    if LEGACY_PROXY in outputs and "proxy_private_ips" not in outputs:
+        # Template before the proxy pair: one proxy, its floating IP on its
+        # own port, no virtual IP.
+        notes.append("the stack has the outputs of an older heat/cluster.yaml (proxy_private_ip, no "
+                     "proxy_private_ips/proxy_vip): one proxy without a virtual IP, so heat_proxy_vip is not "
+                     "set; update the stack with the current template to get the VRRP pair")
+        return [(_ip(outputs[LEGACY_PROXY], LEGACY_PROXY), outputs.get("proxy_name"))], None
+
+    ips, names = _addresses_and_names(outputs, "proxy_private_ips", "proxy_names")
+    if outputs.get("proxy_vip") in (None, ""):
+        raise InputError("missing stack output(s): proxy_vip (the proxies' virtual IP), which the template "
+                         "that has proxy_private_ips always outputs; is the stack CREATE_COMPLETE?")
+    proxies = [(_ip(ip, f"proxy_private_ips[{i}]"), names[i] if names else None) for i, ip in enumerate(ips)]
+    return proxies, _ip(outputs["proxy_vip"], "proxy_vip")
+
+
 def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: str | None = None,
-                    host_key_checking: str = "accept-new") -> dict[str, Any]:
-    """Return the inventory as a nested dict (the YAML inventory layout)."""
+                    host_key_checking: str = "accept-new", notes: list[str] | None = None) -> dict[str, Any]:
+    """Return the inventory as a nested dict (the YAML inventory layout).
+
+    Remarks the caller should show the user (e.g. an older stack's shape)
+    are appended to ``notes``.
+    """
+    notes = [] if notes is None else notes
     missing = [k for k in REQUIRED if outputs.get(k) in (None, "", [])]
+    if outputs.get("proxy_private_ips") in (None, "", []) and outputs.get(LEGACY_PROXY) in (None, ""):
+        missing.insert(1, "proxy_private_ips")
     if missing:
         raise InputError("missing stack output(s): " + ", ".join(missing)
                          + "; is this the Morse cluster stack, and is it CREATE_COMPLETE?")
@@ -136,13 +189,7 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
                          f"use a path of letters, digits and ./_~+-")
 
     bastion_ip = _ip(outputs["bastion_public_ip"], "bastion_public_ip")
-    worker_ips = outputs["worker_private_ips"]
-    if not isinstance(worker_ips, list):
-        raise InputError(f"worker_private_ips: expected a list, got {worker_ips!r}")
-    worker_names = outputs.get("worker_names")
-    if worker_names is not None and (not isinstance(worker_names, list) or len(worker_names) != len(worker_ips)):
-        raise InputError(f"worker_names has {len(worker_names) if isinstance(worker_names, list) else '?'} "
-                         f"entries but worker_private_ips has {len(worker_ips)}")
+    worker_ips, worker_names = _addresses_and_names(outputs, "worker_private_ips", "worker_names")
 
     def host(address: str, server: Any, what: str, **extra: Any) -> dict[str, Any]:
         hv: dict[str, Any] = {"ansible_host": address}
@@ -154,19 +201,23 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
     def optional_ip(key: str) -> str | None:
         return _ip(outputs[key], key) if outputs.get(key) else None
 
-    proxy_ip = _ip(outputs["proxy_private_ip"], "proxy_private_ip")
+    proxies, vip = _proxies(outputs, notes)
     database_ip = _ip(outputs["database_private_ip"], "database_private_ip")
     groups: dict[str, dict[str, dict[str, Any]]] = {
         "bastion": {"bastion-1": host(bastion_ip, outputs.get("bastion_name"), "bastion_name",
                                       private_ip=optional_ip("bastion_private_ip"))},
-        # The proxy's floating IP serves HTTP only; Ansible uses its private
-        # address through the bastion like every internal host.
-        "proxy": {"proxy-1": host(proxy_ip, outputs.get("proxy_name"), "proxy_name",
-                                  private_ip=proxy_ip, public_ip=optional_ip("proxy_public_ip"))},
+        # Each proxy on its own private address through the bastion, like
+        # every internal host. The floating IP is the VIP's (heat_proxy_*),
+        # no proxy's own.
+        "proxy": {},
         "workers": {},
         "database": {"db-1": host(database_ip, outputs.get("database_name"), "database_name",
                                   private_ip=database_ip)},
     }
+    for i, (ip, server) in enumerate(proxies):
+        # Heat names member i "<stack>-proxy-<i+1>"; the host name follows it.
+        name_key = f"proxy_names[{i}]" if vip is not None else "proxy_name"
+        groups["proxy"][f"proxy-{i + 1}"] = host(ip, server, name_key, private_ip=ip)
     for i, address in enumerate(worker_ips):
         ip = _ip(address, f"worker_private_ips[{i}]")
         # Heat names member i "<stack>-web-<i+1>"; the host name follows it.
@@ -181,6 +232,28 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
             if hv["ansible_host"] in seen:
                 raise InputError(f"{name} and {seen[hv['ansible_host']]} share the address {hv['ansible_host']}")
             seen[hv["ansible_host"]] = name
+            if hv.get("private_ip") not in (None, hv["ansible_host"]):
+                seen.setdefault(hv["private_ip"], name)
+
+    cidr = outputs.get("private_network_cidr")
+    network = None
+    if isinstance(cidr, str):
+        try:
+            network = ipaddress.ip_network(cidr)
+        except ValueError:
+            raise InputError(f"private_network_cidr: {cidr!r} is not a network") from None
+    if vip is not None:
+        if network is None:
+            raise InputError("missing stack output(s): private_network_cidr, needed to check proxy_vip")
+        if ipaddress.ip_address(vip) not in network:
+            raise InputError(f"proxy_vip {vip} is outside the private network {network}; the virtual IP must be "
+                             f"an address of the proxies' subnet")
+        if vip in seen:
+            raise InputError(f"proxy_vip {vip} is also the address of {seen[vip]}; the virtual IP must be an "
+                             f"address of its own")
+    public_ip = optional_ip("proxy_public_ip")
+    if public_ip is not None and public_ip in seen:
+        raise InputError(f"proxy_public_ip {public_ip} is also the address of {seen[public_ip]}")
 
     hop = ["ssh", "-W", "%h:%p", "-q", "-o", f"StrictHostKeyChecking={host_key_checking}"]
     if ssh_key:
@@ -196,12 +269,14 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
         for key in sorted(ports):
             if isinstance(ports[key], int) and re.match(r"^[a-z0-9_]+$", key):
                 all_vars[f"heat_{key}_port"] = ports[key]
-    cidr = outputs.get("private_network_cidr")
-    if isinstance(cidr, str):
-        try:
-            all_vars["heat_private_network_cidr"] = str(ipaddress.ip_network(cidr))
-        except ValueError:
-            raise InputError(f"private_network_cidr: {cidr!r} is not a network") from None
+    if network is not None:
+        all_vars["heat_private_network_cidr"] = str(network)
+    # The front door, for the keepalived role: the VIP it moves between the
+    # proxies, and the floating IP in front of it.
+    if vip is not None:
+        all_vars["heat_proxy_vip"] = vip
+    if public_ip is not None:
+        all_vars["heat_proxy_public_ip"] = public_ip
 
     return {
         "all": {
@@ -225,6 +300,14 @@ HEADER = ("Generated by ansible/inventory/heat_inventory.py from the Heat stack 
           "Do not edit: run the tool again after every 'openstack stack update'.")
 
 
+def _header(notes: list[str] | None) -> list[str]:
+    """The comment lines on top of a generated file, notes included."""
+    lines = HEADER.splitlines()
+    for note in notes or []:
+        lines += textwrap.wrap(f"Note: {note}", width=96, break_long_words=False, break_on_hyphens=False)
+    return [f"# {line}" for line in lines]
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -240,8 +323,8 @@ def _foldable(text: str) -> bool:
             and "\t" not in text and text.isprintable() and " " in text)
 
 
-def to_yaml(inventory: dict[str, Any], width: int = 100) -> str:
-    lines = [f"# {line}" for line in HEADER.splitlines()] + ["---"]
+def to_yaml(inventory: dict[str, Any], width: int = 100, notes: list[str] | None = None) -> str:
+    lines = _header(notes) + ["---"]
 
     def emit(node: dict[str, Any], indent: int) -> None:
         for key, value in node.items():
@@ -283,9 +366,9 @@ def _leaf_groups(inventory: dict[str, Any]) -> dict[str, Any]:
     return {"bastion": children["bastion"], **children[INTERNAL]["children"]}
 
 
-def to_ini(inventory: dict[str, Any]) -> str:
+def to_ini(inventory: dict[str, Any], notes: list[str] | None = None) -> str:
     root = inventory["all"]
-    out = [f"# {line}" for line in HEADER.splitlines()]
+    out = _header(notes)
 
     def section(title: str, rows: list[str]) -> None:
         out.append("")
@@ -309,7 +392,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         prog="heat_inventory.py",
         description="Turn 'openstack stack output show STACK --all -f json' into an Ansible "
                     "inventory with the groups bastion, proxy, workers and database (the last "
-                    "three under 'internal', reached through the bastion).",
+                    "three under 'internal', reached through the bastion), and the proxies' "
+                    "virtual IP and floating IP as heat_proxy_vip and heat_proxy_public_ip.",
         epilog="Example: openstack stack output show morse --all -f json "
                "| ansible/inventory/heat_inventory.py -o ansible/inventory/heat.yml",
     )
@@ -340,12 +424,15 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
                     text, source = handle.read(), args.input
             except OSError as exc:
                 raise InputError(f"cannot read {args.input}: {exc.strerror}") from None
+        notes: list[str] = []
         inventory = build_inventory(parse_outputs(text, source), user=args.user, ssh_key=args.ssh_key,
-                                    host_key_checking=args.bastion_host_key_checking)
+                                    host_key_checking=args.bastion_host_key_checking, notes=notes)
     except InputError as exc:
         fail(str(exc))
 
-    rendered = to_yaml(inventory) if args.format == "yaml" else to_ini(inventory)
+    for note in notes:
+        print(f"heat_inventory: note: {note}", file=sys.stderr)
+    rendered = to_yaml(inventory, notes=notes) if args.format == "yaml" else to_ini(inventory, notes=notes)
     if args.output == "-":
         sys.stdout.write(rendered)
     else:

@@ -15,7 +15,7 @@ INVENTORY_TOOL = REPO / "ansible" / "inventory" / "heat_inventory.py"
 PLUGIN_EXAMPLE = REPO / "ansible" / "inventory" / "openstack.yml.example"
 # Top-level templates (stacks you launch) and nested ones (members).
 TOP_LEVEL = ["cluster.yaml"]
-NESTED = ["worker.yaml"]
+NESTED = ["proxy.yaml", "worker.yaml"]
 ENVIRONMENTS = sorted((HEAT_DIR / "environments").glob("*.yaml"))
 
 

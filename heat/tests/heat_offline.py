@@ -18,6 +18,13 @@ real Heat, minus the calls to a cloud:
   here as a top-level resource of a copy of the template.
 * ``get_attr`` on a ResourceGroup accepts any name until run time; names are
   checked here against the member template's outputs.
+* a member property that reads an attribute (``get_attr``) has no value
+  before the resource exists (Heat itself validates a nested stack without
+  strict value checks for that reason). When the nested parameter declares
+  an address constraint (``ip_addr``, ``ip_or_cidr``, ``net_cidr``,
+  ``mac_addr``) it gets a documentation-range stand-in of that shape here,
+  so the nested template is still validated strictly; every other value
+  is passed on as Heat resolves it.
 * resource types that Heat marks HIDDEN, DEPRECATED or UNSUPPORTED are
   refused (Heat itself accepts some of them).
 
@@ -58,6 +65,14 @@ from heat.engine.resources import template_resource  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 
 RESOURCE_GROUP = "OS::Heat::ResourceGroup"
+# Stand-ins for nested parameters fed by a get_attr (known only at run
+# time), by the custom constraint the parameter declares. RFC 5737 values.
+RUNTIME_STAND_INS = {
+    "ip_addr": "192.0.2.1",
+    "ip_or_cidr": "192.0.2.1",
+    "net_cidr": "192.0.2.0/24",
+    "mac_addr": "fa:16:3e:00:00:01",
+}
 NESTED_SUFFIXES = (".yaml", ".yml", ".template")
 
 _initialised = False
@@ -206,11 +221,35 @@ def _validate(template: dict, files: dict, env: dict | None, path: str) -> None:
         res = probe_stack[f"{name}__member"]
         if isinstance(res, template_resource.TemplateResource):
             where = f"{path} > {name}[0] ({member['type']})"
+            child = res.child_template()
+            params = runtime_stand_ins(member, child, res.child_params())
             try:
-                _validate(res.child_template(), files, {"parameters": res.child_params()}, path=where)
+                _validate(child, files, {"parameters": params}, path=where)
             except Exception as exc:
                 exc.add_note(f"while validating the nested template of {where}")
                 raise
+
+
+def runtime_stand_ins(member: dict, child: dict, params: dict) -> dict:
+    """``params`` with stand-ins for attribute values unknown before run time.
+
+    Only a parameter whose member property contains a ``get_attr``, whose
+    value is still empty, and whose nested declaration has one of the
+    address constraints of :data:`RUNTIME_STAND_INS` is replaced.
+    """
+    params = dict(params)
+    declared = child.get("parameters") or {}
+    for pname, definition in ((member or {}).get("properties") or {}).items():
+        if params.get(pname) not in (None, ""):
+            continue
+        if not any(key == "get_attr" for key, _ in walk({"value": definition})):
+            continue
+        for constraint in (declared.get(pname) or {}).get("constraints") or []:
+            stand_in = RUNTIME_STAND_INS.get(constraint.get("custom_constraint"))
+            if stand_in is not None:
+                params[pname] = stand_in
+                break
+    return params
 
 
 def dependency_order(template: dict, files: dict, env: dict | None = None) -> list[str]:

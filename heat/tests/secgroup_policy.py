@@ -11,6 +11,12 @@ security disabled, a server attached to a network instead of an explicit
 port (it would get the project's "default" group), a group shared by two
 roles, and so on. A later edit therefore cannot open a port silently: it
 either shows up as an unexpected opening or as a violation.
+
+Rules are read from the groups' inline ``rules`` and from separate
+``OS::Neutron::SecurityGroupRule`` resources alike. Besides TCP ports the
+model knows one portless protocol, VRRP (IP protocol 112, the proxies'
+keepalived): such a rule becomes an opening on the pseudo-port
+``proto:vrrp``, which no TCP port query ever matches.
 """
 
 from __future__ import annotations
@@ -22,6 +28,11 @@ from typing import Any
 
 ALL_PORTS = (1, 65535)
 ANYWHERE = "anywhere"
+# Neutron accepts VRRP by name or by number (as an int or a string).
+VRRP_PROTOCOLS = ("vrrp", 112, "112")
+VRRP = "proto:vrrp"
+SECURITY_GROUP = "OS::Neutron::SecurityGroup"
+SECURITY_GROUP_RULE = "OS::Neutron::SecurityGroupRule"
 
 
 @dataclass(frozen=True)
@@ -29,7 +40,7 @@ class Opening:
     """One ingress rule as it applies to one role."""
 
     role: str  # server metadata "group" of the servers the rule protects
-    port: str  # "22", "param:worker_port" or "range:LO-HI"
+    port: str  # "22", "param:worker_port", "range:LO-HI" or "proto:vrrp"
     source: str  # "anywhere", "cidr:X", "param:admin_cidr" or "group:<role>"
     rule: str  # where it comes from, for messages
 
@@ -127,6 +138,32 @@ def _servers(template: dict, files: dict, parse) -> Iterable[tuple[str, str, lis
             yield name, role, _member_ports(parse(files[member_type]), member_props)
 
 
+def security_rules(template: dict) -> Iterable[tuple[str | None, str, dict]]:
+    """Yield (group resource name, where, rule as an inline rule) for every rule.
+
+    A separate ``OS::Neutron::SecurityGroupRule`` is translated to the inline
+    shape (its ``remote_group`` becomes ``remote_group_id``); the group name
+    is None when the rule does not point at a group of this template.
+    """
+    resources = template.get("resources") or {}
+    for name, res in resources.items():
+        res = res or {}
+        props = res.get("properties") or {}
+        if res.get("type") == SECURITY_GROUP:
+            for i, rule in enumerate(props.get("rules") or []):
+                yield name, f"{name}.rules[{i}]", rule or {}
+        elif res.get("type") == SECURITY_GROUP_RULE:
+            group = _ref(props.get("security_group"), "get_resource")
+            if group is not None and (resources.get(group) or {}).get("type") != SECURITY_GROUP:
+                group = None
+            rule = {k: v for k, v in props.items() if k not in ("security_group", "remote_group")}
+            if props.get("remote_group") is not None:
+                rule.update(remote_mode="remote_group_id", remote_group_id=props["remote_group"])
+            else:
+                rule["remote_mode"] = "remote_ip_prefix"
+            yield group, name, rule
+
+
 def build_model(template: dict, files: dict, parse) -> Model:
     """Read every server, port, security group and rule of ``template``."""
     resources = template.get("resources") or {}
@@ -164,24 +201,36 @@ def build_model(template: dict, files: dict, parse) -> Model:
         if len(roles) > 1:
             violations.append(f"{sg_name}: shared by roles {sorted(roles)}; use one group per role")
 
+    # Security groups and rules belong in the top-level template, where this
+    # model reads them; one inside a member template would go unseen.
+    for member_type, text in sorted(files.items()):
+        nested = parse(text) if member_type.endswith((".yaml", ".yml")) else {}
+        for name, res in ((nested or {}).get("resources") or {}).items():
+            if (res or {}).get("type") in (SECURITY_GROUP, SECURITY_GROUP_RULE):
+                violations.append(f"{member_type}: {name} is a security group or rule inside a member template")
+
     openings: list[Opening] = []
-    port_values: dict[str, list[tuple[int, int]]] = {}
-    for sg_name, res in resources.items():
-        if (res or {}).get("type") != "OS::Neutron::SecurityGroup":
+    port_values: dict[str, list[tuple[int, int]]] = {VRRP: []}
+    with_rules = set()
+    for sg_name, where, rule in security_rules(template):
+        if sg_name is None:
+            violations.append(f"{where}: belongs to no security group of this template")
             continue
-        props = res.get("properties") or {}
+        with_rules.add(sg_name)
         targets = sorted(sg_roles.get(sg_name, set()))
-        if not targets and props.get("rules"):
-            violations.append(f"{sg_name}: has rules but protects no server")
-        for i, rule in enumerate(props.get("rules") or []):
-            where = f"{sg_name}.rules[{i}]"
-            rule = rule or {}
-            if rule.get("direction", "ingress") != "ingress":
-                continue
-            protocol = rule.get("protocol")
+        if rule.get("direction", "ingress") != "ingress":
+            continue
+        protocol = rule.get("protocol")
+        lo, hi = rule.get("port_range_min"), rule.get("port_range_max")
+        if protocol in VRRP_PROTOCOLS:
+            # VRRP has no ports; a port range on it means a mistake.
+            if lo is not None or hi is not None:
+                violations.append(f"{where}: a port range on a VRRP rule")
+            label = VRRP
+        else:
             if protocol != "tcp":
-                violations.append(f"{where}: protocol {protocol!r}; only explicit tcp rules are expected")
-            lo, hi = rule.get("port_range_min"), rule.get("port_range_max")
+                violations.append(f"{where}: protocol {protocol!r}; only explicit tcp (and vrrp) rules "
+                                  f"are expected")
             if lo is None or hi is None:
                 violations.append(f"{where}: no port range (opens every port)")
             elif lo != hi:
@@ -195,34 +244,39 @@ def build_model(template: dict, files: dict, parse) -> Model:
                 label, values = f"range:{low}-{high}", [(low, high)]
             port_values[label] = values
 
-            mode = rule.get("remote_mode", "remote_ip_prefix")
-            if mode == "remote_group_id":
-                peer = rule.get("remote_group_id")
-                peer_name = sg_name if peer is None else _ref(peer, "get_resource")
-                if peer_name is None:
-                    violations.append(f"{where}: remote group {peer!r} is not a group of this template")
-                    source = f"group:?{peer!r}"
-                else:
-                    peer_roles = sorted(sg_roles.get(peer_name, set()))
-                    if len(peer_roles) != 1:
-                        violations.append(f"{where}: remote group {peer_name} has roles {peer_roles}")
-                    source = "group:" + ",".join(peer_roles)
+        mode = rule.get("remote_mode", "remote_ip_prefix")
+        if mode == "remote_group_id":
+            peer = rule.get("remote_group_id")
+            peer_name = sg_name if peer is None else _ref(peer, "get_resource")
+            if peer_name is None:
+                violations.append(f"{where}: remote group {peer!r} is not a group of this template")
+                source = f"group:?{peer!r}"
             else:
-                prefix = rule.get("remote_ip_prefix")
-                param = _ref(prefix, "get_param")
-                if prefix is None or prefix in ("0.0.0.0/0", "::/0"):
-                    source = ANYWHERE
-                elif param is not None:
-                    source = f"param:{param}"
-                else:
-                    source = f"cidr:{prefix}"
-            for role in targets:
-                openings.append(Opening(role, label, source, where))
+                peer_roles = sorted(sg_roles.get(peer_name, set()))
+                if len(peer_roles) != 1:
+                    violations.append(f"{where}: remote group {peer_name} has roles {peer_roles}")
+                source = "group:" + ",".join(peer_roles)
+        else:
+            prefix = rule.get("remote_ip_prefix")
+            param = _ref(prefix, "get_param")
+            if prefix is None or prefix in ("0.0.0.0/0", "::/0"):
+                source = ANYWHERE
+            elif param is not None:
+                source = f"param:{param}"
+            else:
+                source = f"cidr:{prefix}"
+        for role in targets:
+            openings.append(Opening(role, label, source, where))
+    for sg_name in sorted(with_rules):
+        if not sg_roles.get(sg_name):
+            violations.append(f"{sg_name}: has rules but protects no server")
     return Model(openings, violations, port_values)
 
 
 def concrete_port(template: dict, label: str) -> list[tuple[int, int]]:
     """The port(s) a label means with the parameters' default values."""
+    if label == VRRP:
+        return []  # a protocol without ports: no TCP port is ever this
     if label.startswith("param:"):
         value = _param_defaults(template).get(label[len("param:"):])
         return [(int(value), int(value))] if value is not None else [ALL_PORTS]
@@ -239,6 +293,11 @@ def who_can_reach(template: dict, model: Model, role: str, port: int) -> set[str
         for o in model.openings
         if o.role == role and any(lo <= port <= hi for lo, hi in concrete_port(template, o.port))
     }
+
+
+def who_speaks_vrrp(model: Model) -> set[tuple[str, str]]:
+    """(role, source) of every VRRP opening."""
+    return {(o.role, o.source) for o in model.openings if o.port == VRRP}
 
 
 def could_ever_open(model: Model, role: str, values: list[tuple[int, int]]) -> list[Opening]:

@@ -1,12 +1,14 @@
 """Acceptance 4: the Heat -> Ansible inventory bridge.
 
-The fixtures are stack outputs for the cluster with 2 and with 5 workers,
-in the exact shape ``openstack stack output show morse --all -f json``
-prints (python-heatclient formats each output as JSON text inside the JSON
-object). They were written for these tests, not captured from a live cloud;
-test_fixtures_match_the_template keeps their keys and descriptions in step
-with cluster.yaml. Addresses come from documentation ranges (RFC 5737) and
-the private CIDR; no test sends any traffic.
+The fixtures are stack outputs for the cluster with the proxy pair and 2
+or 5 workers, with a single proxy (proxy_count 1), and of a stack made from
+the template before the pair (one proxy, no VIP), in the exact shape
+``openstack stack output show morse --all -f json`` prints (python-heatclient
+formats each output as JSON text inside the JSON object). They were written
+for these tests, not captured from a live cloud;
+test_fixtures_match_the_template keeps the current ones' keys and
+descriptions in step with cluster.yaml. Addresses come from documentation
+ranges (RFC 5737) and the private CIDR; no test sends any traffic.
 """
 
 from __future__ import annotations
@@ -21,8 +23,25 @@ import yaml
 
 from conftest import FIXTURES, INVENTORY_TOOL, venv_tool
 
-FIXTURE_FILES = {2: FIXTURES / "stack-outputs-2-workers.json", 5: FIXTURES / "stack-outputs-5-workers.json"}
+# (proxies, workers) -> outputs of a stack made from the current cluster.yaml
+FIXTURE_FILES = {
+    (2, 2): FIXTURES / "stack-outputs-2-workers.json",
+    (2, 5): FIXTURES / "stack-outputs-5-workers.json",
+    (1, 2): FIXTURES / "stack-outputs-1-proxy.json",
+}
+# One proxy, made from cluster.yaml before the proxy pair (no VIP).
+LEGACY = FIXTURES / "stack-outputs-legacy-1-proxy.json"
+LEGACY_KEYS = {
+    "bastion_name", "bastion_private_ip", "bastion_public_ip", "database_name", "database_private_ip",
+    "database_volume_id", "private_network_cidr", "proxy_name", "proxy_private_ip", "proxy_public_ip", "proxy_url",
+    "service_ports", "ssh_user", "worker_names", "worker_private_ips",
+}
+ALL_FIXTURES = {**{f"{p}-proxies-{w}-workers": (path, p, w) for (p, w), path in FIXTURE_FILES.items()},
+                "legacy-1-proxy": (LEGACY, 1, 2)}
 BASTION = "203.0.113.10"
+VIP = "10.20.0.40"
+PROXY_FIP = "203.0.113.11"
+LEGACY_NOTE = "heat_inventory: note: the stack has the outputs of an older heat/cluster.yaml"
 PROXY_CMD = f'-o ProxyCommand="ssh -W %h:%p -q -o StrictHostKeyChecking=accept-new debian@{BASTION}"'
 
 
@@ -61,13 +80,17 @@ def parse_graph(text):
     return tree
 
 
-def expected_graph(workers):
+def values_of(path):
+    return {k: json.loads(v)["output_value"] for k, v in json.loads(path.read_text()).items()}
+
+
+def expected_graph(proxies, workers):
     return {
         "@all": ["@ungrouped", "@bastion", "@internal"],
         "@ungrouped": [],
         "@bastion": ["bastion-1"],
         "@internal": ["@proxy", "@workers", "@database"],
-        "@proxy": ["proxy-1"],
+        "@proxy": [f"proxy-{i}" for i in range(1, proxies + 1)],
         "@workers": [f"web-{i}" for i in range(1, workers + 1)],
         "@database": ["db-1"],
     }
@@ -75,7 +98,7 @@ def expected_graph(workers):
 
 def test_fixtures_match_the_template(cluster):
     outputs = cluster[0]["outputs"]
-    for workers, path in FIXTURE_FILES.items():
+    for (proxies, workers), path in FIXTURE_FILES.items():
         raw = json.loads(path.read_text())
         assert set(raw) == set(outputs), f"{path.name}: keys differ from cluster.yaml outputs"
         for key, text in raw.items():
@@ -83,45 +106,83 @@ def test_fixtures_match_the_template(cluster):
             entry = json.loads(text)
             assert entry["output_key"] == key
             assert entry["description"] == outputs[key]["description"]
-        values = {k: json.loads(v)["output_value"] for k, v in raw.items()}
+        values = values_of(path)
         assert len(values["worker_private_ips"]) == len(values["worker_names"]) == workers
+        assert len(values["proxy_private_ips"]) == len(values["proxy_names"]) == proxies
+        assert values["proxy_vip"] == VIP and values["proxy_public_ip"] == PROXY_FIP
 
 
-@pytest.mark.parametrize("workers", sorted(FIXTURE_FILES))
+def test_legacy_fixture_has_the_old_single_proxy_shape(cluster):
+    raw = json.loads(LEGACY.read_text())
+    assert set(raw) == LEGACY_KEYS
+    assert {"proxy_private_ip", "proxy_name"} <= set(raw) and not {"proxy_private_ips", "proxy_vip"} & set(raw)
+    # The outputs the pair replaced are exactly the ones the current template no longer has.
+    assert LEGACY_KEYS - set(cluster[0]["outputs"]) == {"proxy_private_ip", "proxy_name"}
+
+
+@pytest.mark.parametrize("fixture", sorted(ALL_FIXTURES))
 @pytest.mark.parametrize("fmt", ["yaml", "ini"])
-def test_inventory_graph_has_the_expected_groups(tmp_path, ansible_env, workers, fmt):
+def test_inventory_graph_has_the_expected_groups(tmp_path, ansible_env, fixture, fmt):
+    path, proxies, workers = ALL_FIXTURES[fixture]
     out = tmp_path / f"heat.{'yml' if fmt == 'yaml' else 'ini'}"
-    run_tool(FIXTURE_FILES[workers], "--format", fmt, "-o", out)
+    run_tool(path, "--format", fmt, "-o", out)
     graph = ansible_inventory(ansible_env, "-i", out, "--graph")
-    assert parse_graph(graph) == expected_graph(workers), graph
+    assert parse_graph(graph) == expected_graph(proxies, workers), graph
 
 
-@pytest.mark.parametrize("workers", sorted(FIXTURE_FILES))
+@pytest.mark.parametrize("fixture", sorted(ALL_FIXTURES))
 @pytest.mark.parametrize("fmt", ["yaml", "ini"])
-def test_connection_variables(tmp_path, ansible_env, workers, fmt):
+def test_connection_variables(tmp_path, ansible_env, fixture, fmt):
+    path, proxies, workers = ALL_FIXTURES[fixture]
     out = tmp_path / f"heat.{'yml' if fmt == 'yaml' else 'ini'}"
-    run_tool(FIXTURE_FILES[workers], "--format", fmt, "-o", out)
+    run_tool(path, "--format", fmt, "-o", out)
     data = json.loads(ansible_inventory(ansible_env, "-i", out, "--list"))
     hostvars = data["_meta"]["hostvars"]
-    values = {k: json.loads(v)["output_value"] for k, v in json.loads(FIXTURE_FILES[workers].read_text()).items()}
+    values = values_of(path)
 
     bastion = hostvars["bastion-1"]
     assert bastion["ansible_host"] == BASTION
     assert "ansible_ssh_common_args" not in bastion, "the bastion is reached directly"
 
-    internal = {"proxy-1": values["proxy_private_ip"], "db-1": values["database_private_ip"]}
+    proxy_ips = values.get("proxy_private_ips") or [values["proxy_private_ip"]]
+    proxy_names = values.get("proxy_names") or [values["proxy_name"]]
+    internal = {f"proxy-{i + 1}": ip for i, ip in enumerate(proxy_ips)}
+    internal["db-1"] = values["database_private_ip"]
     internal.update({f"web-{i + 1}": ip for i, ip in enumerate(values["worker_private_ips"])})
     for name, ip in internal.items():
-        assert hostvars[name]["ansible_host"] == ip, f"{name} is reached on its private address"
+        assert hostvars[name]["ansible_host"] == hostvars[name]["private_ip"] == ip, (
+            f"{name} is reached on its private address")
+    for i, name in enumerate(proxy_names):
+        assert hostvars[f"proxy-{i + 1}"]["openstack_name"] == name == f"morse-proxy-{i + 1}"
+        # The floating IP is the VIP's, no proxy's own.
+        assert "public_ip" not in hostvars[f"proxy-{i + 1}"]
     # Group variables merged as a play sees them: one host per group.
-    for name in ("proxy-1", f"web-{workers}", "db-1"):
+    for name in (f"proxy-{proxies}", f"web-{workers}", "db-1"):
         merged = json.loads(ansible_inventory(ansible_env, "-i", out, "--host", name))
         assert merged["ansible_ssh_common_args"] == PROXY_CMD, name
         assert merged["ansible_user"] == "debian"
-    assert hostvars["proxy-1"]["public_ip"] == values["proxy_public_ip"]
+        # The keepalived role's contract: all-level, exact names, plain strings.
+        assert merged["heat_proxy_public_ip"] == PROXY_FIP, name
+        if "proxy_vip" in values:
+            assert merged["heat_proxy_vip"] == VIP, name
+        else:
+            assert "heat_proxy_vip" not in merged, "an older stack has no VIP"
     assert hostvars["web-1"]["openstack_name"] == "morse-web-1"
     # Group and host names never collide.
     assert not set(hostvars) & {"bastion", "proxy", "workers", "database", "internal"}
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "ini"])
+def test_older_stack_is_accepted_and_said_so(tmp_path, fmt):
+    out = tmp_path / "heat.out"
+    proc = run_tool(LEGACY, "--format", fmt, "-o", out)
+    assert LEGACY_NOTE in proc.stderr and "heat_proxy_vip is not set" in proc.stderr, proc.stderr
+    text = out.read_text()
+    assert "# Note: the stack has the outputs of an older heat/cluster.yaml" in text
+    assert not [line for line in text.splitlines() if "heat_proxy_vip" in line and not line.startswith("#")]
+    # The current shape says nothing of the kind.
+    proc = run_tool(FIXTURE_FILES[(2, 2)], "--format", fmt, "-o", out)
+    assert "note" not in proc.stderr and "Note" not in out.read_text()
 
 
 def test_ansible_hands_the_proxy_command_to_ssh_intact(tmp_path, ansible_env):
@@ -131,7 +192,7 @@ def test_ansible_hands_the_proxy_command_to_ssh_intact(tmp_path, ansible_env):
     writing the arguments Ansible gave it.
     """
     out = tmp_path / "heat.yml"
-    run_tool(FIXTURE_FILES[2], "-o", out)
+    run_tool(FIXTURE_FILES[(2, 2)], "-o", out)
     log = tmp_path / "argv.jsonl"
     fake = tmp_path / "fake-ssh"
     fake.write_text(f"#!{sys.executable}\nimport json, sys\nwith open({str(log)!r}, 'a') as f:\n"
@@ -164,33 +225,38 @@ def test_openssh_parses_the_proxy_command(tmp_path):
 
 
 def test_reads_standard_input_and_yaml_is_lint_clean(tmp_path):
-    text = FIXTURE_FILES[5].read_text()
+    text = FIXTURE_FILES[(2, 5)].read_text()
     from_stdin = run_tool("-", stdin=text).stdout
-    from_file = run_tool(FIXTURE_FILES[5]).stdout
+    from_file = run_tool(FIXTURE_FILES[(2, 5)]).stdout
     assert from_stdin == from_file
     data = yaml.safe_load(from_stdin)
     assert list(data["all"]["children"]["internal"]["children"]["workers"]["hosts"]) == [
         f"web-{i}" for i in range(1, 6)]
-    generated = tmp_path / "heat.yml"
-    generated.write_text(from_stdin)
+    assert data["all"]["vars"]["heat_proxy_vip"] == VIP
+    assert data["all"]["vars"]["heat_proxy_public_ip"] == PROXY_FIP
+    assert list(data["all"]["children"]["internal"]["children"]["proxy"]["hosts"]) == ["proxy-1", "proxy-2"]
     repo = Path(__file__).resolve().parents[2]
-    lint = subprocess.run([venv_tool("yamllint"), "--strict", "-c", str(repo / ".yamllint"), str(generated)],
-                          capture_output=True, text=True)
-    assert lint.returncode == 0, lint.stdout
+    # The legacy output carries a wrapped note in its header: lint both.
+    for name, content in (("heat.yml", from_stdin), ("legacy.yml", run_tool(LEGACY).stdout)):
+        generated = tmp_path / name
+        generated.write_text(content)
+        lint = subprocess.run([venv_tool("yamllint"), "--strict", "-c", str(repo / ".yamllint"), str(generated)],
+                              capture_output=True, text=True)
+        assert lint.returncode == 0, lint.stdout
 
 
 def test_accepts_other_client_shapes():
-    raw = json.loads(FIXTURE_FILES[2].read_text())
+    raw = json.loads(FIXTURE_FILES[(2, 2)].read_text())
     decoded = {k: json.loads(v) for k, v in raw.items()}
     stack_show = {"id": "x", "stack_name": "morse", "outputs": list(decoded.values())}
-    reference = run_tool(FIXTURE_FILES[2]).stdout
+    reference = run_tool(FIXTURE_FILES[(2, 2)]).stdout
     assert run_tool(stdin=json.dumps(decoded)).stdout == reference
     assert run_tool(stdin=json.dumps(stack_show)).stdout == reference
 
 
 def test_options_user_and_key(tmp_path, ansible_env):
     out = tmp_path / "heat.yml"
-    run_tool(FIXTURE_FILES[2], "--user", "ubuntu", "--ssh-key", "~/.ssh/morse", "-o", out)
+    run_tool(FIXTURE_FILES[(2, 2)], "--user", "ubuntu", "--ssh-key", "~/.ssh/morse", "-o", out)
     merged = json.loads(ansible_inventory(ansible_env, "-i", out, "--host", "db-1"))
     assert merged["ansible_user"] == "ubuntu"
     assert merged["ansible_ssh_private_key_file"] == "~/.ssh/morse"
@@ -204,11 +270,15 @@ def test_help():
     assert "--format" in proc.stdout
 
 
-def _outputs(**changes):
-    values = {k: json.loads(v)["output_value"] for k, v in json.loads(FIXTURE_FILES[2].read_text()).items()}
+def _outputs(base=FIXTURE_FILES[(2, 2)], **changes):
+    values = values_of(base)
     values.update(changes)
     return json.dumps({k: json.dumps({"output_key": k, "output_value": v}) for k, v in values.items()
                        if v is not None})
+
+
+def _legacy(**changes):
+    return _outputs(LEGACY, **changes)
 
 
 @pytest.mark.parametrize("stdin,message", [
@@ -223,11 +293,30 @@ def _outputs(**changes):
     (_outputs(worker_private_ips=["10.20.0.5", None]), "worker_private_ips[1]"),
     (_outputs(database_private_ip="10.20.0.27"), "share the address"),
     (_outputs(ssh_user="root; rm -rf /"), "not a plain POSIX user name"),
+    (_outputs(proxy_private_ips=None), "missing stack output(s): proxy_private_ips"),
+    (_outputs(proxy_private_ips=[]), "missing stack output(s): proxy_private_ips"),
+    (_legacy(proxy_private_ip=None), "missing stack output(s): proxy_private_ips"),
+    (_outputs(proxy_private_ips="10.20.0.27"), "proxy_private_ips: expected a list"),
+    (_outputs(proxy_names=["morse-proxy-1"]), "proxy_names has 1 entries but proxy_private_ips has 2"),
+    (_outputs(proxy_private_ips=["10.20.0.27", "10.20.0.300"]), "proxy_private_ips[1]"),
+    (_outputs(proxy_private_ips=["10.20.0.27", "10.20.0.27"]), "share the address"),
+    (_outputs(proxy_vip=None), "missing stack output(s): proxy_vip"),
+    (_outputs(proxy_vip="10.20.0"), "proxy_vip: '10.20.0' is not an IP address"),
+    (_outputs(proxy_vip="10.30.0.40"), "proxy_vip 10.30.0.40 is outside the private network 10.20.0.0/24"),
+    (_outputs(proxy_vip="10.20.0.22"), "proxy_vip 10.20.0.22 is also the address of proxy-2"),
+    (_outputs(proxy_vip="10.20.0.19"), "proxy_vip 10.20.0.19 is also the address of web-2"),
+    (_outputs(proxy_vip="10.20.0.14"), "proxy_vip 10.20.0.14 is also the address of bastion-1"),
+    (_outputs(proxy_vip="10.20.0.9"), "proxy_vip 10.20.0.9 is also the address of db-1"),
+    (_outputs(private_network_cidr=None), "private_network_cidr, needed to check proxy_vip"),
+    (_outputs(proxy_public_ip="203.0.113.10"), "proxy_public_ip 203.0.113.10 is also the address of bastion-1"),
     (json.dumps({"bastion_public_ip": json.dumps({"output_key": "bastion_public_ip", "output_value": None,
                                                    "output_error": "Resource bastion_floating_ip failed"})}),
      "failed in Heat"),
 ], ids=["empty", "not-json", "list", "no-outputs", "no-bastion", "bad-ip", "ips-not-list", "names-mismatch",
-        "null-worker-ip", "duplicate-address", "unsafe-user", "output-error"])
+        "null-worker-ip", "duplicate-address", "unsafe-user", "no-proxies", "empty-proxies", "legacy-no-proxy",
+        "proxy-ips-not-list", "proxy-names-mismatch", "bad-proxy-ip", "proxies-share-address", "no-vip", "bad-vip",
+        "vip-outside-cidr", "vip-is-proxy-2", "vip-is-a-worker", "vip-is-bastion-private", "vip-is-database",
+        "vip-without-cidr", "fip-is-bastion", "output-error"])
 def test_clear_errors(stdin, message):
     proc = run_tool(stdin=stdin, check=False)
     assert proc.returncode == 2
@@ -240,5 +329,5 @@ def test_clear_errors(stdin, message):
 def test_missing_file_and_unsafe_key_path(tmp_path):
     proc = run_tool(tmp_path / "nope.json", check=False)
     assert proc.returncode == 2 and "cannot read" in proc.stderr
-    proc = run_tool(FIXTURE_FILES[2], "--ssh-key", "my key", check=False)
+    proc = run_tool(FIXTURE_FILES[(2, 2)], "--ssh-key", "my key", check=False)
     assert proc.returncode == 2 and "would need quoting" in proc.stderr

@@ -26,11 +26,12 @@ from conftest import FIXTURES, INVENTORY_TOOL, PLUGIN_EXAMPLE, venv_tool
 
 NET = "morse-net"
 BASTION_FIP = "203.0.113.10"
-PROXY_FIP = "203.0.113.11"
+PROXY_FIP = "203.0.113.11"  # on the VIP port: Nova lists it for no server
+VIP = "10.20.0.40"
 PROXY_CMD = f'-o ProxyCommand="ssh -W %h:%p -q -o StrictHostKeyChecking=accept-new debian@{BASTION_FIP}"'
 
 
-def server(name, fixed, group=None, floating=None, internal=True):
+def server(name, fixed, group=None, floating=None, internal=True, extra=None):
     addresses = [{"addr": fixed, "version": 4, "OS-EXT-IPS:type": "fixed",
                   "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:01"}]
     if floating:
@@ -41,6 +42,7 @@ def server(name, fixed, group=None, floating=None, internal=True):
         metadata = {"group": group, "cluster": "morse", "ssh_user": "debian"}
         if internal:
             metadata.update(groups="internal", bastion_address=BASTION_FIP)
+        metadata.update(extra or {})
     return {
         "id": f"id-{name}", "name": name, "status": "ACTIVE", "metadata": metadata,
         "addresses": {NET: addresses}, "flavor": {"original_name": "m1.small"},
@@ -50,7 +52,9 @@ def server(name, fixed, group=None, floating=None, internal=True):
 
 MORSE_SERVERS = [
     server("morse-bastion-1", "10.20.0.14", "bastion", BASTION_FIP, internal=False),
-    server("morse-proxy-1", "10.20.0.27", "proxy", PROXY_FIP),
+    # As proxy.yaml leaves them: the VIP in the metadata, no floating address.
+    server("morse-proxy-1", "10.20.0.27", "proxy", extra={"vip": VIP, "vip_public_ip": PROXY_FIP}),
+    server("morse-proxy-2", "10.20.0.22", "proxy", extra={"vip": VIP, "vip_public_ip": PROXY_FIP}),
     server("morse-web-1", "10.20.0.31", "workers"),
     server("morse-web-2", "10.20.0.19", "workers"),
     server("morse-db-1", "10.20.0.9", "database"),
@@ -119,10 +123,11 @@ def test_compose_never_fails_even_on_foreign_servers(tmp_path, ansible_env):
 def test_groups_and_connection_variables(tmp_path, ansible_env):
     data = run(tmp_path, ansible_env, MORSE_SERVERS, strict=True)
     assert members(data, "bastion") == {"morse-bastion-1"}
-    assert members(data, "proxy") == {"morse-proxy-1"}
+    assert members(data, "proxy") == {"morse-proxy-1", "morse-proxy-2"}
     assert members(data, "workers") == {"morse-web-1", "morse-web-2"}
     assert members(data, "database") == {"morse-db-1"}
-    assert members(data, "internal") == {"morse-proxy-1", "morse-web-1", "morse-web-2", "morse-db-1"}
+    assert members(data, "internal") == {"morse-proxy-1", "morse-proxy-2", "morse-web-1", "morse-web-2",
+                                         "morse-db-1"}
     assert members(data, "cluster_morse") == {s["name"] for s in MORSE_SERVERS}
 
     hv = data["_meta"]["hostvars"]
@@ -130,11 +135,29 @@ def test_groups_and_connection_variables(tmp_path, ansible_env):
     assert hv["morse-bastion-1"]["ansible_ssh_host"] == BASTION_FIP
     assert hv["morse-bastion-1"]["ansible_ssh_common_args"] == ""
     assert hv["morse-proxy-1"]["ansible_host"] == "10.20.0.27", "the proxy is reached privately"
-    for name in ("morse-proxy-1", "morse-web-1", "morse-web-2", "morse-db-1"):
+    assert hv["morse-proxy-2"]["ansible_host"] == "10.20.0.22"
+    for name in ("morse-proxy-1", "morse-proxy-2", "morse-web-1", "morse-web-2", "morse-db-1"):
         assert hv[name]["ansible_ssh_common_args"] == PROXY_CMD, name
         assert hv[name]["ansible_user"] == "debian"
         assert hv[name]["ansible_host"] == hv[name]["ansible_ssh_host"] == hv[name]["openstack"]["addresses"][NET][0][
             "addr"]
+
+
+def test_proxies_know_the_vip_as_the_static_inventory_names_it(tmp_path, ansible_env):
+    data = run(tmp_path, ansible_env, MORSE_SERVERS, strict=True)
+    hv = data["_meta"]["hostvars"]
+    for name in ("morse-proxy-1", "morse-proxy-2"):
+        assert hv[name]["heat_proxy_vip"] == VIP, name
+        assert hv[name]["heat_proxy_public_ip"] == PROXY_FIP, name
+    # Hosts without the metadata get an empty string, never an error.
+    for name in ("morse-bastion-1", "morse-web-1", "morse-db-1"):
+        assert hv[name]["heat_proxy_vip"] == hv[name]["heat_proxy_public_ip"] == "", name
+
+
+def test_proxy_of_an_older_stack_has_an_empty_vip(tmp_path, ansible_env):
+    old_proxy = server("morse-proxy-1", "10.20.0.27", "proxy", PROXY_FIP)
+    data = run(tmp_path, ansible_env, [MORSE_SERVERS[0], old_proxy], strict=True)
+    assert data["_meta"]["hostvars"]["morse-proxy-1"]["heat_proxy_vip"] == ""
 
 
 def test_foreign_servers_join_no_cluster_group(tmp_path, ansible_env):
@@ -157,6 +180,12 @@ def test_same_groups_as_the_static_inventory(tmp_path, ansible_env):
     nova = {h: v["openstack_name"] for h, v in static["_meta"]["hostvars"].items()}
     for group in ("bastion", "proxy", "workers", "database", "internal"):
         assert {nova[h] for h in members(static, group)} == members(dynamic, group), group
+    # The same VIP and floating IP under the same names (all-level there, per
+    # proxy here; "--list" merges group variables into each host's).
+    for host in members(static, "proxy"):
+        dyn, stat = dynamic["_meta"]["hostvars"][nova[host]], static["_meta"]["hostvars"][host]
+        assert (dyn["heat_proxy_vip"], dyn["heat_proxy_public_ip"]) == (
+            stat["heat_proxy_vip"], stat["heat_proxy_public_ip"]) == (VIP, PROXY_FIP), host
 
 
 @pytest.mark.parametrize("broken", ["openstack.metadata.grupo", "openstack.metadata.group | upper"])

@@ -1,4 +1,4 @@
-"""Acceptance 3: who can reach 22, the app ports, 5432 and the admin port.
+"""Acceptance 3: who can reach 22, the app ports, 5432, the admin port and VRRP.
 
 The model is read from the templates (secgroup_policy.py). The full list of
 openings must equal EXPECTED exactly, so adding a rule, widening a source or
@@ -25,6 +25,7 @@ EXPECTED = {
     ("workers", "22", "group:bastion"),
     ("database", "22", "group:bastion"),
     ("proxy", "param:proxy_http_port", policy.ANYWHERE),
+    ("proxy", policy.VRRP, "group:proxy"),   # keepalived between the proxies only
     ("workers", "param:worker_port", "group:proxy"),
     ("database", "5432", "group:workers"),
 }
@@ -141,7 +142,24 @@ def worker_member_on_the_proxy_group(t, f):
 
 
 def server_without_explicit_port(t, f):
-    t["resources"]["proxy"]["properties"]["networks"] = [{"network": {"get_resource": "private_network"}}]
+    t["resources"]["database"]["properties"]["networks"] = [{"network": {"get_resource": "private_network"}}]
+
+
+def proxy_member_on_the_worker_group(t, f):
+    t["resources"]["proxies"]["properties"]["resource_def"]["properties"]["security_group"] = {
+        "get_resource": "worker_security_group"}
+
+
+def ssh_to_database_as_a_separate_rule(t, f):
+    t["resources"]["db_ssh_rule"] = {"type": "OS::Neutron::SecurityGroupRule", "properties": {
+        "security_group": {"get_resource": "database_security_group"}, "direction": "ingress",
+        "protocol": "tcp", "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "0.0.0.0/0"}}
+
+
+def security_group_inside_a_member_template(t, f):
+    f["worker.yaml"] = f["worker.yaml"].replace("resources:\n", (
+        "resources:\n  open_group:\n    type: OS::Neutron::SecurityGroup\n    properties:\n      rules:\n"
+        "        - {protocol: tcp, port_range_min: 8081, port_range_max: 8081, remote_ip_prefix: 0.0.0.0/0}\n"), 1)
 
 
 def port_security_disabled(t, f):
@@ -177,6 +195,9 @@ UNSAFE_EDITS = [
     nested_port_loses_its_group,
     postgres_from_proxy_too,
     http_port_param_unconstrained,
+    proxy_member_on_the_worker_group,
+    ssh_to_database_as_a_separate_rule,
+    security_group_inside_a_member_template,
 ]
 
 

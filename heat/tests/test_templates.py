@@ -1,8 +1,9 @@
 """Acceptance 1: every template validates offline with Heat's own engine.
 
 Also checks the shape the issue asks for (network, router gateway, groups,
-floating IPs, ResourceGroup, retained volume, RAW cloud-init, metadata,
-outputs), that parameters are documented and constrained, and that the
+floating IPs, ResourceGroups, server groups, retained volume, RAW
+cloud-init, metadata, outputs), that parameters are documented and
+constrained, and that the
 cloud-config Heat hands to each server is valid YAML: Heat itself treats
 user_data as an opaque string.
 """
@@ -27,8 +28,23 @@ WORKER_PARAMS = {
     "network": "private_network",
     "subnet": "private_subnet",
     "security_group": "worker_security_group",
+    "server_group": "worker_server_group",
     "metadata": {"group": "workers", "groups": "internal"},
 }
+PROXY_PARAMS = {
+    "index": 0,
+    "name_prefix": "morse",
+    "image": "debian-12",
+    "flavor": "m1.small",
+    "key_name": "morse-admin",
+    "network": "private_network",
+    "subnet": "private_subnet",
+    "security_group": "proxy_security_group",
+    "vip_address": "10.20.0.40",
+    "server_group": "proxy_server_group",
+    "metadata": {"group": "proxy", "groups": "internal"},
+}
+NESTED_PARAMS = {"proxy.yaml": PROXY_PARAMS, "worker.yaml": WORKER_PARAMS}
 # Constraints that need a cloud to check, and only those, may be skipped.
 CLOUD_CONSTRAINTS = {
     "ImageConstraint", "FlavorConstraint", "KeypairConstraint",
@@ -63,15 +79,16 @@ def test_cluster_validates_with_defaults_and_only_required_parameters(heat, clus
     heat.validate(template, files, {"parameters": {"key_name": "k", "admin_cidr": "192.0.2.1/32"}})
 
 
-def test_resource_group_member_is_validated_as_top_level_resource(heat, cluster, example_env):
+@pytest.mark.parametrize("group,member_type", [("proxies", "proxy.yaml"), ("workers", "worker.yaml")])
+def test_resource_group_member_is_validated_as_top_level_resource(heat, cluster, example_env, group, member_type):
     template, files = cluster
     members = dict(heat.resource_group_members(template))
-    assert list(members) == ["workers"]
-    member = members["workers"]
-    assert member["type"] == "worker.yaml"
+    assert sorted(members) == ["proxies", "workers"]
+    member = members[group]
+    assert member["type"] == member_type
     assert member["properties"]["index"] == "0", "the %index% placeholder is substituted"
     probe = copy.deepcopy(template)
-    probe["resources"]["workers__member"] = member
+    probe["resources"][f"{group}__member"] = member
     with heat.offline():
         heat.build_stack(probe, files, example_env).validate(validate_res_tmpl_only=True)
 
@@ -79,16 +96,36 @@ def test_resource_group_member_is_validated_as_top_level_resource(heat, cluster,
 @pytest.mark.parametrize("name", NESTED)
 def test_nested_template_validates_on_its_own(heat, name):
     template = heat.load_template(HEAT_DIR / name)
-    heat.validate(template, heat.collect_files(template, HEAT_DIR), {"parameters": WORKER_PARAMS})
+    assert set(NESTED_PARAMS[name]) == set(template["parameters"])
+    heat.validate(template, heat.collect_files(template, HEAT_DIR), {"parameters": NESTED_PARAMS[name]})
 
 
-@pytest.mark.parametrize("index,expected", [(0, "morse-web-1"), (1, "morse-web-2"), (4, "morse-web-5")])
-def test_worker_names_count_from_one(heat, index, expected):
-    template = heat.load_template(HEAT_DIR / "worker.yaml")
+def test_runtime_attribute_gets_a_stand_in_only_for_the_nested_validation(heat, cluster):
+    """The VIP comes from get_attr, unknown offline: the nested run gets a stand-in of the right shape."""
+    template = cluster[0]
+    member = dict(heat.resource_group_members(template))["proxies"]
+    child = heat.load_template(HEAT_DIR / "proxy.yaml")
+    params = heat.runtime_stand_ins(member, child, {"vip_address": "", "name_prefix": "", "metadata": {}})
+    assert params == {"vip_address": "192.0.2.1", "name_prefix": "", "metadata": {}}
+    # A value Heat did resolve is kept, whatever it is.
+    assert heat.runtime_stand_ins(member, child, {"vip_address": "10.20.0.40"}) == {"vip_address": "10.20.0.40"}
+
+
+def test_nested_template_still_refuses_a_bad_vip(heat):
+    template = heat.load_template(HEAT_DIR / "proxy.yaml")
+    with pytest.raises(Exception) as err:
+        heat.validate(template, {}, {"parameters": dict(PROXY_PARAMS, vip_address="10.20.0.300")})
+    assert "vip_address" in str(err.value)
+
+
+@pytest.mark.parametrize("name,role", [("worker.yaml", "web"), ("proxy.yaml", "proxy")])
+@pytest.mark.parametrize("index,number", [(0, 1), (1, 2), (4, 5)])
+def test_member_names_count_from_one(heat, name, role, index, number):
+    template = heat.load_template(HEAT_DIR / name)
     with heat.offline():
-        stack = heat.build_stack(template, {}, {"parameters": dict(WORKER_PARAMS, index=index)})
+        stack = heat.build_stack(template, {}, {"parameters": dict(NESTED_PARAMS[name], index=index)})
         stack.validate(validate_res_tmpl_only=True)
-        assert stack["server_name"].properties["value"] == expected
+        assert stack["server_name"].properties["value"] == f"morse-{role}-{number}"
 
 
 def test_dependency_graph_is_acyclic_and_ordered(heat, cluster, example_env):
@@ -97,8 +134,12 @@ def test_dependency_graph_is_acyclic_and_ordered(heat, cluster, example_env):
     assert sorted(order) == sorted(template["resources"])
     before = order.index
     # Floating IPs and servers need the subnet routed first (metadata service).
-    for res in ("bastion_floating_ip", "proxy_floating_ip", "bastion", "proxy", "workers", "database"):
+    for res in ("bastion_floating_ip", "proxy_floating_ip", "bastion", "proxies", "workers", "database"):
         assert before("router_interface") < before(res), res
+    # The members need the VIP, the server groups and (metadata) the floating IPs.
+    for res in ("proxy_vip_port", "proxy_server_group", "proxy_floating_ip", "bastion_floating_ip"):
+        assert before(res) < before("proxies"), res
+    assert before("worker_server_group") < before("workers")
     assert before("database") < before("database_volume_attachment")
     assert before("database_volume") < before("database_volume_attachment")
 
@@ -117,6 +158,10 @@ def test_required_parameters_and_constraints(cluster):
     assert "net_cidr" in custom("admin_cidr")
     assert "default" not in params["admin_cidr"], "SSH access must be chosen, never defaulted"
     assert params["worker_count"]["default"] == 2
+    assert params["proxy_count"]["default"] == 2
+    assert params["server_group_policy"]["default"] == "soft-anti-affinity"
+    # The description explains why soft is the default.
+    assert "single-hypervisor" in params["server_group_policy"]["description"]
     assert {"range": {"min": 1, "max": 20}}.items() <= params["worker_count"]["constraints"][0].items()
     assert params["proxy_http_port"]["default"] == 8080
     assert params["worker_port"]["default"] == 8081
@@ -160,14 +205,28 @@ def test_example_environment_sets_only_template_parameters(cluster, example_env)
     ({"key_name": "k", "admin_cidr": "192.0.2.0/24", "private_network_cidr": "10.20.0.0/33"},
      "private_network_cidr"),
     ({"key_name": "k", "admin_cidr": "192.0.2.0/24", "no_such_parameter": 1}, "no_such_parameter"),
+    ({"key_name": "k", "admin_cidr": "192.0.2.0/24", "proxy_count": 0}, "proxy_count"),
+    ({"key_name": "k", "admin_cidr": "192.0.2.0/24", "proxy_count": 3}, "proxy_count"),
+    ({"key_name": "k", "admin_cidr": "192.0.2.0/24", "server_group_policy": "affinity"}, "server_group_policy"),
+    ({"key_name": "k", "admin_cidr": "192.0.2.0/24", "server_group_policy": "soft-affinity"}, "server_group_policy"),
 ], ids=["admin_cidr-missing", "admin_cidr-world", "admin_cidr-slash0", "admin_cidr-invalid", "worker_count-0",
         "worker_count-21", "proxy_http_port-9000", "proxy_admin_port-8080", "private_cidr-invalid",
-        "unknown-parameter"])
+        "unknown-parameter", "proxy_count-0", "proxy_count-3", "server_group_policy-affinity",
+        "server_group_policy-soft-affinity"])
 def test_bad_parameter_values_are_refused(heat, cluster, params, message):
     template, files = cluster
     with pytest.raises(Exception) as err:
         heat.validate(template, files, {"parameters": params})
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("params", [
+    {"proxy_count": 1}, {"proxy_count": 2}, {"server_group_policy": "anti-affinity"},
+    {"server_group_policy": "soft-anti-affinity"}, {"proxy_count": 1, "server_group_policy": "anti-affinity"},
+], ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()))
+def test_allowed_pair_settings_validate(heat, cluster, params):
+    template, files = cluster
+    heat.validate(template, files, {"parameters": dict(params, key_name="k", admin_cidr="192.0.2.0/24")})
 
 
 def _resources(template, rtype):
@@ -187,13 +246,16 @@ def test_cluster_has_the_expected_shape(cluster):
     assert len(_resources(template, "OS::Neutron::SecurityGroup")) == 4
 
     fips = _resources(template, "OS::Neutron::FloatingIP")
-    assert {r["properties"]["port_id"]["get_resource"] for r in fips.values()} == {"bastion_port", "proxy_port"}
+    assert {r["properties"]["port_id"]["get_resource"] for r in fips.values()} == {"bastion_port", "proxy_vip_port"}
     for fip in fips.values():
         assert fip["depends_on"] == "router_interface"
 
-    group = res["workers"]
-    assert group["type"] == "OS::Heat::ResourceGroup"
-    assert group["properties"]["count"] == {"get_param": "worker_count"}
+    for name, count in (("proxies", "proxy_count"), ("workers", "worker_count")):
+        group = res[name]
+        assert group["type"] == "OS::Heat::ResourceGroup"
+        assert group["properties"]["count"] == {"get_param": count}
+    assert set(_resources(template, "OS::Nova::ServerGroup")) == {"proxy_server_group", "worker_server_group"}
+    assert set(_resources(template, "OS::Nova::Server")) == {"bastion", "database"}
 
     volume = res["database_volume"]
     assert volume["type"] == "OS::Cinder::Volume"
@@ -223,22 +285,46 @@ def test_every_server_names_its_ansible_group(cluster):
     template = cluster[0]
     groups = {n: s["properties"]["metadata"]["group"]
               for n, s in _resources(template, "OS::Nova::Server").items()}
-    assert groups == {"bastion": "bastion", "proxy": "proxy", "database": "database"}
-    member_meta = template["resources"]["workers"]["properties"]["resource_def"]["properties"]["metadata"]
-    assert member_meta["group"] == "workers"
-    for meta in [member_meta] + [template["resources"][n]["properties"]["metadata"] for n in ("proxy", "database")]:
+    assert groups == {"bastion": "bastion", "database": "database"}
+    members = {name: template["resources"][name]["properties"]["resource_def"]["properties"]["metadata"]
+               for name in ("proxies", "workers")}
+    assert members["proxies"]["group"] == "proxy"
+    assert members["workers"]["group"] == "workers"
+    for meta in [*members.values(), template["resources"]["database"]["properties"]["metadata"]]:
         assert meta["groups"] == "internal"
         assert meta["bastion_address"] == {"get_attr": ["bastion_floating_ip", "floating_ip_address"]}
+    assert members["proxies"]["vip_public_ip"] == {"get_attr": ["proxy_floating_ip", "floating_ip_address"]}
     assert "groups" not in template["resources"]["bastion"]["properties"]["metadata"]
+
+
+def test_proxy_metadata_carries_the_vip(heat, cluster, example_env):
+    """proxy.yaml merges vip=<VIP address> into the metadata the parent passes."""
+    template = heat.load_template(HEAT_DIR / "proxy.yaml")
+    with heat.offline():
+        stack = heat.build_stack(template, {}, {"parameters": PROXY_PARAMS})
+        stack.validate(validate_res_tmpl_only=True)
+        assert stack["server"].properties["metadata"] == {"group": "proxy", "groups": "internal",
+                                                          "vip": "10.20.0.40"}
+        assert stack["port"].properties["allowed_address_pairs"] == [{"ip_address": "10.20.0.40",
+                                                                      "mac_address": None}]
+        assert stack["server"].properties["scheduler_hints"] == {"group": "proxy_server_group"}
 
 
 def test_outputs_give_every_roles_addresses(cluster):
     outputs = cluster[0]["outputs"]
-    for key in ("bastion_public_ip", "bastion_private_ip", "proxy_public_ip", "proxy_private_ip",
-                "worker_private_ips", "worker_names", "database_private_ip", "database_volume_id", "ssh_user"):
+    for key in ("bastion_public_ip", "bastion_private_ip", "proxy_public_ip", "proxy_private_ips", "proxy_names",
+                "proxy_vip", "proxy_url", "worker_private_ips", "worker_names", "database_private_ip",
+                "database_volume_id", "ssh_user"):
         assert key in outputs, key
+    # The single-proxy outputs are gone: a consumer that still reads them fails loudly.
+    assert "proxy_private_ip" not in outputs and "proxy_name" not in outputs
     assert outputs["worker_private_ips"]["value"] == {"get_attr": ["workers", "private_ip"]}
+    assert outputs["proxy_private_ips"]["value"] == {"get_attr": ["proxies", "private_ip"]}
+    assert outputs["proxy_names"]["value"] == {"get_attr": ["proxies", "name"]}
+    assert outputs["proxy_vip"]["value"] == {"get_attr": ["proxy_vip_port", "fixed_ips", 0, "ip_address"]}
     assert outputs["bastion_public_ip"]["value"] == {"get_attr": ["bastion_floating_ip", "floating_ip_address"]}
+    assert outputs["proxy_public_ip"]["value"] == {"get_attr": ["proxy_floating_ip", "floating_ip_address"]}
+    assert outputs["proxy_url"]["value"]["str_replace"]["params"]["HOST"] == outputs["proxy_public_ip"]["value"]
 
 
 def _user_data(heat, template, files, env):
@@ -252,9 +338,10 @@ def _user_data(heat, template, files, env):
 def test_cloud_config_is_valid_yaml_for_every_server(heat, cluster, example_env):
     template, files = cluster
     documents = _user_data(heat, template, files, example_env)
-    # worker.yaml holds exactly one server: the unpacking says so.
-    (documents["worker"],) = _user_data(
-        heat, heat.load_template(HEAT_DIR / "worker.yaml"), {}, {"parameters": WORKER_PARAMS}).values()
+    # Each member template holds exactly one server: the unpacking says so.
+    for name in NESTED:
+        (documents[name.removesuffix(".yaml")],) = _user_data(
+            heat, heat.load_template(HEAT_DIR / name), {}, {"parameters": NESTED_PARAMS[name]}).values()
     assert set(documents) == {"bastion", "proxy", "database", "worker"}
     for name, text in documents.items():
         assert text.startswith("#cloud-config\n"), name
