@@ -72,8 +72,11 @@ class Testbed:
         self.user = self.vars["ansible_user"]
         self.key = self.vars["ansible_ssh_private_key_file"]
         self.db_password = self.vars["vault_morse_db_password"]
-        self.proxy = self.groups["proxy"][0]
-        self.floating_ip = self.hosts[self.proxy]["public_ip"]
+        self.proxies = self.groups["proxy"]
+        self.proxy = self.proxies[0]
+        # The front door: the floating IP, a DNAT to the proxies' shared address (the VIP; cluster/testbed/up).
+        self.floating_ip = self.vars["heat_proxy_public_ip"]
+        self.vip = self.vars["heat_proxy_vip"]
         self.http_port = self.vars["heat_proxy_http_port"]
         self.admin_port = self.vars["heat_proxy_admin_port"]
         self.worker_port = self.vars["heat_worker_port"]
@@ -167,25 +170,46 @@ def smoke(testbed: Testbed, requests: int = 400, concurrency: int = 8, name: str
     return data
 
 
-def proxy_status(testbed: Testbed) -> dict:
-    """The proxy's /status, read on the proxy host itself (the admin API listens on loopback only)."""
-    out = testbed.ssh(testbed.proxy, f"curl -fsS --max-time 5 http://127.0.0.1:{testbed.admin_port}/status").stdout
+def vip_holders(testbed: Testbed) -> list[str]:
+    """The proxies that have the shared address on an interface now (exactly one, when the pair is well)."""
+    return [p for p in testbed.proxies
+            if testbed.vip + "/" in testbed.ssh(p, f"ip -4 -o addr show to {testbed.vip}/32", check=False).stdout]
+
+
+def vrrp_state(testbed: Testbed, host: str) -> str:
+    """keepalived's state on a proxy host as its notify script last wrote it (MASTER, BACKUP, FAULT, STOP)."""
+    out = testbed.ssh(host, "sudo cat /run/morse-vip/state", check=False).stdout.split()
+    return out[0] if out else "none"
+
+
+def proxy_status(testbed: Testbed, host: str | None = None) -> dict:
+    """A proxy's /status, read on its host (the admin API listens on loopback only): by default the proxy that holds
+    the shared address, the one clients reach."""
+    if host is None:
+        holders = vip_holders(testbed)
+        host = holders[0] if holders else testbed.proxy
+    out = testbed.ssh(host, f"curl -fsS --max-time 5 http://127.0.0.1:{testbed.admin_port}/status").stdout
     return json.loads(out)
 
 
 def wait_backends_up(testbed: Testbed, names: list[str], timeout: float = 60) -> dict:
+    """Until every proxy reports exactly these backends up; returns the last proxy's /status."""
     deadline = time.monotonic() + timeout
     status: dict = {}
-    while time.monotonic() < deadline:
+    pending = list(testbed.proxies)
+    while pending and time.monotonic() < deadline:
         try:
-            status = proxy_status(testbed)
+            status = proxy_status(testbed, pending[0])
             up = sorted(b["name"] for b in status["backends"] if b["state"] == "up")
             if up == sorted(names) and len(status["backends"]) == len(names):
-                return status
+                pending.pop(0)
+                continue
         except Exception:  # noqa: BLE001 - the proxy may be restarting; keep polling until the deadline
             pass
         time.sleep(1)
-    pytest.fail(f"backends {names} not all up within {timeout} s: {status}")
+    if pending:
+        pytest.fail(f"backends {names} not all up at {pending[0]} within {timeout} s: {status}")
+    return status
 
 
 def main_pid(testbed: Testbed, host: str, unit: str) -> int:

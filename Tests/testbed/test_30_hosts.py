@@ -14,6 +14,7 @@ SERVICES = [
     # (group, unit that must be enabled, unit that must be running)
     ("workers", "morse-worker.service", "morse-worker.service"),
     ("proxy", "morse-proxy.service", "morse-proxy.service"),
+    ("proxy", "keepalived.service", "keepalived.service"),
     ("database", "postgresql.service", "postgresql@15-main.service"),
 ]
 
@@ -42,11 +43,12 @@ def test_services_enabled_and_running(testbed):
 def test_listeners(testbed):
     """Workers listen on their private address, the proxy on every address for clients (the floating one) but its
     admin API on loopback only, PostgreSQL on loopback and the private address."""
-    proxy = host(testbed.proxy)
-    assert proxy.socket(f"tcp://0.0.0.0:{testbed.http_port}").is_listening
-    assert proxy.socket(f"tcp://127.0.0.1:{testbed.admin_port}").is_listening
-    assert not proxy.socket(f"tcp://0.0.0.0:{testbed.admin_port}").is_listening
-    assert not proxy.socket(f"tcp://{testbed.hosts[testbed.proxy]['private_ip']}:{testbed.admin_port}").is_listening
+    for name in testbed.proxies:
+        proxy = host(name)
+        assert proxy.socket(f"tcp://0.0.0.0:{testbed.http_port}").is_listening
+        assert proxy.socket(f"tcp://127.0.0.1:{testbed.admin_port}").is_listening
+        assert not proxy.socket(f"tcp://0.0.0.0:{testbed.admin_port}").is_listening
+        assert not proxy.socket(f"tcp://{testbed.hosts[name]['private_ip']}:{testbed.admin_port}").is_listening
     for name in testbed.groups["workers"]:
         assert host(name).socket(f"tcp://{testbed.hosts[name]['private_ip']}:{testbed.worker_port}").is_listening
         assert not host(name).socket(f"tcp://0.0.0.0:{testbed.worker_port}").is_listening
@@ -105,6 +107,8 @@ def test_internal_hosts_have_no_ssh_from_outside(testbed):
         if not hv["internal"]:
             continue
         targets = [hv["private_ip"]] + ([hv["public_ip"]] if hv.get("public_ip") else [])
+        if name == testbed.proxy:
+            targets += [testbed.floating_ip]  # the proxies' floating IP serves HTTP only
         for address in targets:
             direct = run(["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "StrictHostKeyChecking=no",
                           "-o", "UserKnownHostsFile=/dev/null", "-o", "ControlMaster=no", "-i", testbed.key,

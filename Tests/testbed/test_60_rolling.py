@@ -9,11 +9,11 @@
 4. Issue 15, item 4: site.yml with a changed worker setting, under the same load at a steady SITE_RATE: the workers
    restart one at a time behind a drain (tasks/rolling/host.yml through the role), 0 failed requests; the setting is
    then put back the same way (site.yml --limit workers, without load).
-5. Issue 18: the proxy too. rolling-restart.yml hands the proxy's listening sockets to a new process after the
-   workers (1. checks its pid changed); deploy.yml with a rebuilt proxy whose version changed, under load with
-   writes that carry no Idempotency-Key: 0 failed, the new version in /status, systemd's main pid is the new
-   process; and a proxy binary that exits at once: the play stops saying so, the old proxy still serves, the
-   previous binary is back in place.
+5. Issue 18: the proxy too. rolling-restart.yml restarts both proxies after the workers, each once the shared
+   address moved away from it (issue 19; 1. checks their pids changed); deploy.yml with a rebuilt proxy whose
+   version changed, under load with writes that carry no Idempotency-Key: 0 failed, the new version in /status,
+   systemd's main pid is the new process (on both proxies); and a proxy binary that exits at once: the play stops
+   saying so, the old proxies still serve, the previous binary is back in place.
 """
 
 import json
@@ -47,9 +47,10 @@ FIGURES: dict[str, dict] = {}
 
 
 def pids(testbed) -> dict[str, int]:
-    """The main pid of every worker's service and of the proxy's."""
+    """The main pid of every worker's service and of every proxy's."""
     found = {w: main_pid(testbed, w, "morse-worker") for w in testbed.groups["workers"]}
-    found[testbed.proxy] = main_pid(testbed, testbed.proxy, "morse-proxy")
+    for proxy in testbed.proxies:
+        found[proxy] = main_pid(testbed, proxy, "morse-proxy")
     return found
 
 
@@ -60,7 +61,7 @@ def under_load(testbed, name, operation, rate=None, idempotency_keys=True):
     workers = testbed.groups["workers"]
     wait_backends_up(testbed, workers)
     pids_before = pids(testbed)
-    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=300, rate=rate,
+    load = LoadRun(testbed, name, concurrency=CONCURRENCY, mix=MIX, max_seconds=600, rate=rate,
                    idempotency_keys=idempotency_keys)
     try:
         load.wait_flowing()
@@ -134,9 +135,9 @@ def test_rolling_restart_under_load(testbed):
         testbed.ssh(worker, f"sudo touch {RESTART_MARKER}")
     load, summary, outcome, before, after, connections, window = under_load(
         testbed, "rolling-restart", lambda: playbook("rolling-restart.yml"))
-    # The workers, then the proxy (issue 18: by a hand-over of its listening sockets).
+    # The workers, then the proxies (issue 19: each restarted, the shared address moved away from it first).
     check_zero_failures(testbed, "rolling-restart", load, summary, outcome, before, after, connections, window,
-                        restarted=[*testbed.groups["workers"], testbed.proxy])
+                        restarted=[*testbed.groups["workers"], *testbed.proxies])
     assert restart_owed(testbed) == [], f"{RESTART_MARKER} left after rolling-restart.yml"
     wait_backends_up(testbed, testbed.groups["workers"])
 
@@ -237,8 +238,9 @@ def test_a_failed_step_stops_the_rollout_with_the_worker_drained(testbed):
         assert {w: main_pid(testbed, w, "morse-worker") for w in workers} == pids_before
         log(f"{first} is drained at the proxy, {', '.join(rest)} untouched and up")
     finally:
-        # Put it back as the message says.
-        testbed.ssh(testbed.proxy, f"curl -fsS -X POST http://127.0.0.1:{testbed.admin_port}/backends/{first}/enable")
+        # Put it back as the message says, at every proxy.
+        for proxy in testbed.proxies:
+            testbed.ssh(proxy, f"curl -fsS -X POST http://127.0.0.1:{testbed.admin_port}/backends/{first}/enable")
     wait_backends_up(testbed, workers)
 
 
@@ -300,12 +302,14 @@ def test_deploy_of_a_new_proxy_binary_under_load(testbed):
     load, summary, outcome, before, after, connections, window = under_load(
         testbed, "proxy-deploy", lambda: playbook("deploy.yml", "--extra-vars", extra), idempotency_keys=False)
     check_zero_failures(testbed, "proxy-deploy", load, summary, outcome, before, after, connections, window,
-                        restarted=[testbed.proxy])
-    new = proxy_status(testbed)
-    log(f"proxy-deploy: /status version {old['version']} (pid {old['pid']}) -> {new['version']} (pid {new['pid']})")
-    assert new["version"] == version and new["pid"] != old["pid"], (old, new)
-    assert main_pid(testbed, testbed.proxy, "morse-proxy") == new["pid"], "systemd does not follow the new process"
-    assert testbed.ssh(testbed.proxy, "/usr/local/bin/morse-proxy --version").stdout.strip() == f"morse-proxy {version}"
+                        restarted=testbed.proxies)
+    for proxy in testbed.proxies:
+        new = proxy_status(testbed, proxy)
+        log(f"proxy-deploy: {proxy}: /status version {old['version']} -> {new['version']} (pid {new['pid']})")
+        assert new["version"] == version and new["pid"] == after[proxy] != before[proxy], (proxy, new, before)
+        assert main_pid(testbed, proxy, "morse-proxy") == new["pid"], "systemd does not follow the new process"
+        installed = testbed.ssh(proxy, "/usr/local/bin/morse-proxy --version").stdout.strip()
+        assert installed == f"morse-proxy {version}", (proxy, installed)
     FIGURES["proxy-deploy"]["version"] = version
 
 
@@ -319,21 +323,22 @@ def test_a_proxy_binary_that_exits_at_once_stops_the_deploy_and_the_old_proxy_se
                       "if [ \"$1\" = --version ]; then echo 'morse-proxy 9.9.9-broken'; exit 0; fi\n"
                       "echo 'this morse-proxy is broken on purpose' >&2\nexit 3\n")
     broken.chmod(0o755)
-    before = proxy_status(testbed)
+    before = {proxy: proxy_status(testbed, proxy) for proxy in testbed.proxies}
     outcome = playbook("deploy.yml", "--extra-vars", json.dumps({"morse_proxy_binary_src": str(broken)}))
     print(outcome.recap_text)
     assert outcome.rc != 0, "the play went on with a proxy binary that exits at once"
     assert "did not take over" in outcome.output and "still serves" in outcome.output, outcome.output[-4000:]
-    after = proxy_status(testbed)
-    assert (after["pid"], after["version"]) == (before["pid"], before["version"]), (before, after)
-    assert main_pid(testbed, testbed.proxy, "morse-proxy") == before["pid"]
-    installed = testbed.ssh(testbed.proxy, "/usr/local/bin/morse-proxy --version").stdout.strip()
-    assert installed == f"morse-proxy {before['version']}", installed
+    for proxy in testbed.proxies:
+        after = proxy_status(testbed, proxy)
+        old = before[proxy]
+        assert (after["pid"], after["version"]) == (old["pid"], old["version"]), (proxy, old, after)
+        assert main_pid(testbed, proxy, "morse-proxy") == old["pid"]
+        installed = testbed.ssh(proxy, "/usr/local/bin/morse-proxy --version").stdout.strip()
+        assert installed == f"morse-proxy {old['version']}", (proxy, installed)
+        journal = testbed.ssh(proxy, "sudo journalctl -u morse-proxy --since '-5min' --no-pager", check=False).stdout
+        assert "upgrade failed" in journal and "keeps serving" in journal, journal[-3000:]
     served = smoke(testbed, requests=100, name="after-broken-proxy")
     assert served["rc"] == 0, served
-    journal = testbed.ssh(testbed.proxy, "sudo journalctl -u morse-proxy --since '-5min' --no-pager",
-                          check=False).stdout
-    assert "upgrade failed" in journal and "keeps serving" in journal, journal[-3000:]
 
 
 def test_zz_print_figures():

@@ -3,14 +3,20 @@
 #
 # The test bed mirrors the Heat stack on one machine, with addresses from the benchmarking range 198.18.0.0/15:
 #
-#   public net  198.18.0.0/24  (the "floating" side)   admin 198.18.0.1   bastion-1 .10   proxy-1 .20
-#   private net 198.19.0.0/24                           bastion-1 .10   proxy-1 .20   web-1 .31   web-2 .32   db-1 .40
+#   public net  198.18.0.0/24  (the "floating" side)   admin .1   bastion-1 .10   router .20 (the floating IP)
+#   private net 198.19.0.0/24   router .1   bastion-1 .10   proxy-1 .21   proxy-2 .22   VIP .100
+#                                           web-1 .31   web-2 .32   db-1 .40
 #
 # Every host is a systemd-nspawn container in its own network namespace (mc-HOST). Both nets are bridges inside one
 # more namespace, mc-net, so the machine's own network namespace is never touched. The operator side (ansible, ssh,
 # curl, load tests) runs in mc-admin, which is on the public net only: internal hosts are reached through the
-# bastion, as in the cloud. A firewall in mc-proxy-1 plays the proxy's security group on its floating address:
-# only the HTTP port is open there.
+# bastion, as in the cloud.
+#
+# The front door is as in the cloud (heat/cluster.yaml): the two proxies share a virtual address on the private net
+# (the VIP, moved by keepalived), and the public "floating IP" is a DNAT to it in one more namespace, mc-router,
+# which plays Neutron's router: it forwards the HTTP port to the VIP and nothing else (the proxies' security group),
+# keeps the client's address (no SNAT: the proxies route replies back through it), and learns which proxy holds the
+# VIP from keepalived's gratuitous ARP, like any neighbour on the segment.
 
 set -euo pipefail
 
@@ -39,8 +45,9 @@ TB_WORKER_PORT=8081
 TB_PACKAGES=(
   systemd systemd-sysv dbus systemd-timesyncd openssh-server sudo python3 python3-apt python3-psycopg2 iproute2
   ca-certificates tzdata acl procps curl less postgresql postgresql-client libevent-2.1-7 libhttp-parser2.9
+  keepalived nftables
 )
-TB_BASE_REVISION=3
+TB_BASE_REVISION=4
 
 TB_NS_PREFIX=mc-
 TB_NET_NS=${TB_NS_PREFIX}net
@@ -48,11 +55,16 @@ TB_ADMIN_NS=${TB_NS_PREFIX}admin
 TB_PUBLIC_NET=198.18.0
 TB_PRIVATE_NET=198.19.0
 TB_ADMIN_IP=$TB_PUBLIC_NET.1
+TB_ROUTER_NS=${TB_NS_PREFIX}router
+TB_ROUTER_PRIVATE_IP=$TB_PRIVATE_NET.1
+TB_FLOATING_IP=$TB_PUBLIC_NET.20   # the floating IP: DNAT to the VIP (heat/cluster.yaml proxy_public_ip)
+TB_VIP=$TB_PRIVATE_NET.100         # the proxies' virtual address (heat/cluster.yaml proxy_vip)
 
 # name  private-ip  public-ip|-  group
 TB_HOST_TABLE="
 bastion-1 $TB_PRIVATE_NET.10 $TB_PUBLIC_NET.10 bastion
-proxy-1   $TB_PRIVATE_NET.20 $TB_PUBLIC_NET.20 proxy
+proxy-1   $TB_PRIVATE_NET.21 -                 proxy
+proxy-2   $TB_PRIVATE_NET.22 -                 proxy
 web-1     $TB_PRIVATE_NET.31 -                 workers
 web-2     $TB_PRIVATE_NET.32 -                 workers
 db-1      $TB_PRIVATE_NET.40 -                 database
@@ -64,7 +76,7 @@ tb_private_ip() { tb_field "$1" 2; }
 tb_public_ip() { local ip; ip=$(tb_field "$1" 3); [ "$ip" = - ] || echo "$ip"; }
 tb_group() { tb_field "$1" 4; }
 tb_ns() { echo "$TB_NS_PREFIX$1"; }
-tb_namespaces() { echo "$TB_NET_NS" "$TB_ADMIN_NS"; for h in $(tb_hosts); do tb_ns "$h"; done; }
+tb_namespaces() { echo "$TB_NET_NS" "$TB_ADMIN_NS" "$TB_ROUTER_NS"; for h in $(tb_hosts); do tb_ns "$h"; done; }
 tb_bastion_ip() { tb_public_ip bastion-1; }
 
 # Progress, one line per step.
@@ -84,6 +96,25 @@ tb_host_pid() {
   # Guard against pid reuse: the process must still be our loop for this host.
   tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -q "boot-host $1" || return 1
   echo "$pid"
+}
+
+# Gives a host's ports back the state Neutron keeps for a server that is off: its own addresses only, and no
+# firewall of its own. An address that keepalived added (the VIP) stays on a veth when its container dies, because
+# the network namespace outlives the container; a dead server's port in the cloud answers nothing, so neither may
+# this one, and a rebooted server starts with an empty ruleset.
+tb_reset_ports() {
+  local host=$1 ns dev address
+  ns=$(tb_ns "$host")
+  tb_ns_exists "$ns" || return 0
+  for dev in eth0 eth1; do
+    for address in $(ip -n "$ns" -4 -o addr show dev "$dev" 2> /dev/null | awk '{ print $4 }'); do
+      case " $(tb_private_ip "$host")/24 $(tb_public_ip "$host")/24 " in
+        *" $address "*) ;;
+        *) ip -n "$ns" addr del "$address" dev "$dev" && echo "boot-host: $host: removed $address from $dev" >&2 ;;
+      esac
+    done
+  done
+  ip netns exec "$ns" nft flush ruleset 2> /dev/null || true
 }
 
 # Runs a command inside a booted host (its namespaces, as its root), for what ssh cannot reach: a host that
