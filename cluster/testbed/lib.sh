@@ -128,6 +128,18 @@ tb_in_host() {
   nsenter -t "$init" -m -u -i -n -p -- "$@"
 }
 
+# Until a booting host's sshd listens (90 s at most); fails if the host stops meanwhile (`up`, `power HOST on`).
+tb_wait_sshd() {
+  local host=$1 ns address deadline=$((SECONDS + 90))
+  ns=$(tb_ns "$host")
+  address=$(tb_private_ip "$host")
+  until ip netns exec "$ns" timeout 1 bash -c "exec 3<>/dev/tcp/$address/22" 2> /dev/null; do
+    tb_host_pid "$host" > /dev/null || tb_die "host $host stopped while booting, see $TB_LOGS/$host.log"
+    [ $SECONDS -lt $deadline ] || tb_die "host $host: sshd not listening after 90 s, see $TB_LOGS/$host.log"
+    sleep 0.5
+  done
+}
+
 # Logs in to a booted host until it answers (60 s at most) and prints "HOSTNAME SYSTEM-STATE".
 # A host whose systemd-user-sessions.service did not run at boot keeps /run/nologin, and sshd then refuses every user
 # but root without a word (seen once in CI: web-2, "ssh login failed" after 60 s, the unit's failure in its boot
