@@ -30,6 +30,12 @@ func spawn(_ command: [String], output: String) throws -> pid_t {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else is inherited. `pg_ctl start` leaves a server behind that would otherwise keep the test runner's
+    // pipes open: when a test process dies (a sanitizer's halt_on_error), `swift test` then waits on the pipe for
+    // as long as that server lives. glibc ignores a close action on a descriptor closed meanwhile.
+    for descriptor in openDescriptors() where descriptor > 2 {
+        posix_spawn_file_actions_addclose(&actions, descriptor)
+    }
     let arguments = command.map { strdup($0) } + [nil]
     defer { arguments.forEach { free($0) } }
     var pid = pid_t()
@@ -38,6 +44,12 @@ func spawn(_ command: [String], output: String) throws -> pid_t {
         throw ShellError(command: command.joined(separator: " "), output: String(cString: strerror(result)))
     }
     return pid
+}
+
+/// The descriptors this process has open, from /proc/self/fd.
+private func openDescriptors() -> [Int32] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return names.compactMap { Int32($0) }
 }
 
 /// Waits for a child to end; its exit status, or 128 + the signal that ended it.
