@@ -99,16 +99,19 @@ class Prober:
             self.threads = [t for t in self.threads if t.is_alive()]
             self.stopping.wait(PROBE_EVERY)
 
-    def back_after(self, injected: float) -> float | None:
-        """Seconds from `injected` to the end of the first success on a connection opened after it."""
+    def back_after(self, injected: float, settled: float | None = None) -> float | None:
+        """Seconds from `injected` to the end of the first success on a connection opened after it - after
+        `settled` when given (a crash: the host serves until its last process is gone, so only a connection opened
+        after that shows the service back, yet the time still counts from the fault's injection)."""
+        opened_after = injected if settled is None else max(injected, settled)
         with self.lock:
-            ends = [p.ended for p in self.probes if p.ok and p.started >= injected]
+            ends = [p.ended for p in self.probes if p.ok and p.started >= opened_after]
         return min(ends) - injected if ends else None
 
-    def wait_back(self, injected: float, timeout: float = 20) -> float | None:
+    def wait_back(self, injected: float, settled: float | None = None, timeout: float = 20) -> float | None:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            back = self.back_after(injected)
+            back = self.back_after(injected, settled)
             if back is not None:
                 return back
             time.sleep(0.1)
@@ -164,17 +167,20 @@ def remote_now(testbed, host: str, command: str) -> float:
     return float(out[-1])
 
 
-def power(host: str, action: str) -> float | None:
+def power(host: str, action: str) -> float | tuple[float, float] | None:
     """cluster/testbed/power HOST off|crash|on, from the machine's own namespaces (this test runs inside `ip netns
-    exec mc-admin`, whose /sys has no cgroup file system for systemd-nspawn); off and crash return the time of the
-    signal, as the script prints it."""
+    exec mc-admin`, whose /sys has no cgroup file system for systemd-nspawn); off returns the time of the signal,
+    crash the signal's and the time the host's last process was gone, as the script prints them."""
     net = os.environ.get("MORSE_HOST_NETNS")  # /proc/PID/ns/net of Tests/testbed/run.sh
     assert net, "MORSE_HOST_NETNS is not set: run the test bed's tests with Tests/testbed/run.sh"
     result = run(["nsenter", f"--net={net}", f"--mount={net.removesuffix('net')}mnt", "--", str(POWER), host, action],
                  timeout=150)
     assert result.returncode == 0, result.stderr
-    # crash: the time the host's last process was gone (the signal's comes first; the host serves until then).
-    return float(result.stdout.split()[-1]) if action != "on" else None
+    if action == "on":
+        return None
+    # The signal's time; crash then prints the time the host's last process was gone.
+    times = [float(t) for t in result.stdout.split()]
+    return (times[0], times[-1]) if action == "crash" else times[0]
 
 
 def since(testbed, host: str, t: float, what: str = "-t morse-vip") -> str:
@@ -215,9 +221,12 @@ def fault_under_load(testbed, name: str, inject, after=None, allowed_failures: i
         prober = Prober(testbed)
         time.sleep(2)
         injected = inject(holder)
+        # A crash returns two times: the signal (the injection) and the moment the host's processes were gone.
+        injected, settled = injected if isinstance(injected, tuple) else (injected, None)
         log(f"{name}: fault injected on {holder} at {time.strftime('%H:%M:%S', time.localtime(injected))}"
-            f"{injected % 1:.3f}".replace("0.", ".", 1))
-        back = prober.wait_back(injected)
+            f"{injected % 1:.3f}".replace("0.", ".", 1)
+            + (f", its processes gone {settled - injected:.2f} s later" if settled else ""))
+        back = prober.wait_back(injected, settled)
         probes_failed = prober.failed_after(injected)
         if after:
             after(holder)
@@ -228,6 +237,8 @@ def fault_under_load(testbed, name: str, inject, after=None, allowed_failures: i
     holders = vip_holders(testbed)
     figures = {"active_before": holder, "holder_after": holders, "service_back_s": back,
                "probes_failed_after_fault": probes_failed, "load_seconds": round(summary["seconds"], 1)}
+    if settled:
+        figures["processes_gone_after_s"] = round(settled - injected, 3)
     figures.update(check_load(testbed, name, load, summary, allowed_failures))
     record(name, figures)
     assert back is not None and back <= BOUND, f"service back after {back} s (bound {BOUND} s): {figures}"
