@@ -24,7 +24,7 @@ ANSIBLE_VENV = $(shell scripts/python-venv.sh ansible/requirements.txt ansible-v
 TESTBED_INVENTORY = $(or $(MORSE_TESTBED_INVENTORY),ansible/inventory/testbed/hosts.yml)
 INVENTORY := $(or $(INVENTORY),$(TESTBED_INVENTORY))
 
-.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy \
+.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy status ssh-config \
 	bench bench-core test-bench test-browser test-hostile sanitize test-sanitize
 
 help: ## List the targets
@@ -111,6 +111,18 @@ deploy: ## site.yml to INVENTORY (default: the test bed's) with make release's b
 	else \
 		cd ansible && "$(ANSIBLE_VENV)/bin/ansible-playbook" -i "$(abspath $(INVENTORY))" site.yml; \
 	fi
+
+status: ## One table for the whole cluster (INVENTORY, default the test bed's): services, versions, readiness, each proxy's view
+	@scripts/status.sh "$(INVENTORY)"
+
+# `make ssh-config`: where the generated file goes - for the test bed beside its operator key, for another inventory
+# ~/.ssh/morse-<inventory name>.
+SSH_CONFIG_DIR ?= $(if $(filter $(abspath $(INVENTORY)),$(abspath $(TESTBED_INVENTORY))),$(or $(MORSE_TESTBED_CACHE),/var/cache/morse-cluster/testbed)/ssh/people,$(HOME)/.ssh/morse-$(basename $(notdir $(INVENTORY))))
+
+ssh-config: ## OpenSSH config for people from INVENTORY: every host by name through the bastion, shared connections, proxy-N-admin forwards (SSH_CONFIG_DIR)
+	@test -f "$(INVENTORY)" || { echo "make ssh-config: there is no inventory $(INVENTORY)" >&2; exit 1; }
+	@cd ansible && "$(ANSIBLE_VENV)/bin/ansible-playbook" -i "$(abspath $(INVENTORY))" ssh-config.yml \
+		-e ssh_config_dir="$(SSH_CONFIG_DIR)"
 
 test-fast: ## Only the pure core's tests: seconds, for iterating
 	$(SWIFT) test --filter MorseCodeTests $(SWIFT_BUILD_FLAGS)
