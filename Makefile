@@ -24,7 +24,7 @@ ANSIBLE_VENV = $(shell scripts/python-venv.sh ansible/requirements.txt ansible-v
 TESTBED_INVENTORY = $(or $(MORSE_TESTBED_INVENTORY),ansible/inventory/testbed/hosts.yml)
 INVENTORY := $(or $(INVENTORY),$(TESTBED_INVENTORY))
 
-.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy status ssh-config \
+.PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy status ssh-config restore \
 	bench bench-core test-bench test-browser test-hostile sanitize test-sanitize
 
 help: ## List the targets
@@ -119,10 +119,22 @@ status: ## One table for the whole cluster (INVENTORY, default the test bed's): 
 # ~/.ssh/morse-<inventory name>.
 SSH_CONFIG_DIR ?= $(if $(filter $(abspath $(INVENTORY)),$(abspath $(TESTBED_INVENTORY))),$(or $(MORSE_TESTBED_CACHE),/var/cache/morse-cluster/testbed)/ssh/people,$(HOME)/.ssh/morse-$(basename $(notdir $(INVENTORY))))
 
-ssh-config: ## OpenSSH config for people from INVENTORY: every host by name through the bastion, shared connections, proxy-N-admin forwards (SSH_CONFIG_DIR)
+ssh-config: ## OpenSSH config for people from INVENTORY: every host by name through the bastion, pinned host keys, shared connections, proxy-N-admin forwards (SSH_CONFIG_DIR; TRUST_ON_FIRST_USE=1 for an inventory without keys)
 	@test -f "$(INVENTORY)" || { echo "make ssh-config: there is no inventory $(INVENTORY)" >&2; exit 1; }
 	@cd ansible && "$(ANSIBLE_VENV)/bin/ansible-playbook" -i "$(abspath $(INVENTORY))" ssh-config.yml \
-		-e ssh_config_dir="$(SSH_CONFIG_DIR)"
+		-e ssh_config_dir="$(SSH_CONFIG_DIR)" $(if $(TRUST_ON_FIRST_USE),-e ssh_config_trust_on_first_use=true)
+
+# `make restore`: ansible/restore.yml against INVENTORY, as deploy runs site.yml (the test bed's from its operator
+# namespace). BACKUP is a file name in the database host's /var/lib/postgresql/backups; the newest by default. The
+# playbook converges the database host first: a Heat inventory needs the vault password (ANSIBLE_VAULT_PASSWORD_FILE).
+restore: ## Bring a database backup back on INVENTORY's database host (BACKUP=<file>, default the newest)
+	@test -f "$(INVENTORY)" || { echo "make restore: there is no inventory $(INVENTORY)" >&2; exit 1; }
+	@if [ "$(abspath $(INVENTORY))" = "$(abspath $(TESTBED_INVENTORY))" ]; then \
+		cluster/testbed/playbook restore.yml $(if $(BACKUP),-e "backup=$(BACKUP)"); \
+	else \
+		cd ansible && "$(ANSIBLE_VENV)/bin/ansible-playbook" -i "$(abspath $(INVENTORY))" restore.yml \
+			$(if $(BACKUP),-e "backup=$(BACKUP)"); \
+	fi
 
 test-fast: ## Only the pure core's tests: seconds, for iterating
 	$(SWIFT) test --filter MorseCodeTests $(SWIFT_BUILD_FLAGS)

@@ -55,6 +55,8 @@ def load_inventory() -> dict:
 class Testbed:
     """The generated inventory, read as data: addresses, groups, the SSH path through the bastion."""
 
+    __test__ = False  # not a test class, though a test module that imports it names it Test...
+
     def __init__(self, inventory: dict):
         root = inventory["all"]
         self.vars = root["vars"]
@@ -210,6 +212,28 @@ def wait_backends_up(testbed: Testbed, names: list[str], timeout: float = 60) ->
     if pending:
         pytest.fail(f"backends {names} not all up at {pending[0]} within {timeout} s: {status}")
     return status
+
+
+def bed_script(name: str, *args: str, timeout: float = 150) -> subprocess.CompletedProcess:
+    """cluster/testbed/NAME ARGS, from the machine's own namespaces: the tests run inside `ip netns exec mc-admin`,
+    whose /sys has no cgroup file system for systemd-nspawn."""
+    net = os.environ.get("MORSE_HOST_NETNS")  # /proc/PID/ns/net of Tests/testbed/run.sh
+    assert net, "MORSE_HOST_NETNS is not set: run the test bed's tests with Tests/testbed/run.sh"
+    result = run(["nsenter", f"--net={net}", f"--mount={net.removesuffix('net')}mnt", "--",
+                  str(ROOT / "cluster" / "testbed" / name), *args], timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def power(host: str, action: str) -> float | tuple[float, float] | None:
+    """cluster/testbed/power HOST off|crash|on; off returns the time of the signal, crash the signal's and the time
+    the host's last process was gone, as the script prints them."""
+    result = bed_script("power", host, action)
+    if action == "on":
+        return None
+    # The signal's time; crash then prints the time the host's last process was gone.
+    times = [float(t) for t in result.stdout.split()]
+    return (times[0], times[-1]) if action == "crash" else times[0]
 
 
 def main_pid(testbed: Testbed, host: str, unit: str) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -27,14 +26,13 @@ import pytest
 
 from conftest import (
     ARTIFACTS,
-    ROOT,
     TIMINGS,
     LoadRun,
     log,
     main_pid,
     playbook,
+    power,
     read_back_messages,
-    run,
     vip_holders,
     vrrp_state,
     wait_backends_up,
@@ -48,7 +46,6 @@ MIX = "encode=3,message=1"
 # A steady rate: an unthrottled load saturates both cores of this machine, and the faults are about the front's
 # behaviour, not about keepalived's timers starved of CPU.
 RATE = 300
-POWER = ROOT / "cluster" / "testbed" / "power"
 FIGURES: dict[str, dict] = {}
 
 
@@ -165,22 +162,6 @@ def remote_now(testbed, host: str, command: str) -> float:
     happened, so that no probe that succeeded just before it counts as service back."""
     out = testbed.ssh(host, f"{command} && date +%s.%N", timeout=30).stdout.split()
     return float(out[-1])
-
-
-def power(host: str, action: str) -> float | tuple[float, float] | None:
-    """cluster/testbed/power HOST off|crash|on, from the machine's own namespaces (this test runs inside `ip netns
-    exec mc-admin`, whose /sys has no cgroup file system for systemd-nspawn); off returns the time of the signal,
-    crash the signal's and the time the host's last process was gone, as the script prints them."""
-    net = os.environ.get("MORSE_HOST_NETNS")  # /proc/PID/ns/net of Tests/testbed/run.sh
-    assert net, "MORSE_HOST_NETNS is not set: run the test bed's tests with Tests/testbed/run.sh"
-    result = run(["nsenter", f"--net={net}", f"--mount={net.removesuffix('net')}mnt", "--", str(POWER), host, action],
-                 timeout=150)
-    assert result.returncode == 0, result.stderr
-    if action == "on":
-        return None
-    # The signal's time; crash then prints the time the host's last process was gone.
-    times = [float(t) for t in result.stdout.split()]
-    return (times[0], times[-1]) if action == "crash" else times[0]
 
 
 def since(testbed, host: str, t: float, what: str = "-t morse-vip") -> str:

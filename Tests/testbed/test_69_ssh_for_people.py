@@ -78,11 +78,12 @@ def test_every_host_by_its_name_through_the_bastion(testbed, config):
     for host in testbed.hosts:
         jump = ssh("-G", host).stdout
         assert (f"proxyjump {bastion}" in jump) == (host != bastion), (host, jump)
-    # Host keys were learnt into the cluster's own file, not the operator's ~/.ssh/known_hosts.
+    # Host keys are in the cluster's own file, not the operator's ~/.ssh/known_hosts: pinned from the inventory
+    # before the first connection (test_71_host_keys.py checks them against the hosts), under name and address.
     known = (SSH_DIR / "known_hosts").read_text().splitlines()
-    addresses = {line.split()[0] for line in known if line.strip()}
+    names = {name for line in known if line.strip() and not line.startswith("#") for name in line.split()[0].split(",")}
     for host, hv in testbed.hosts.items():
-        assert hv["ansible_host"] in addresses, f"{host}: its key is not in the cluster's known_hosts"
+        assert {host, hv["ansible_host"]} <= names, f"{host}: its key is not in the cluster's known_hosts"
     # The sessions shared one connection per host: a second command opens none.
     before = len(masters())
     assert ssh(testbed.proxies[0], "true").returncode == 0
@@ -126,12 +127,27 @@ def test_writing_the_file_again_closes_the_connections_that_hold_old_settings(te
 
 
 def test_the_heat_inventory_gives_the_same_file(tmp_path):
-    """The same playbook on the inventory made from a Heat stack's outputs (nothing connects: it writes files)."""
+    """The same playbook on the inventory made from a Heat stack's outputs (nothing connects: it writes files).
+    Without the servers' keys it refuses; with them (console logs in cloud-init's shape, real keys) it pins them."""
     outputs = ROOT / "heat" / "tests" / "fixtures" / "stack-outputs-2-workers.json"
+    tool = ROOT / "ansible" / "inventory" / "heat_inventory.py"
     inventory = tmp_path / "heat.yml"
-    run([sys.executable, str(ROOT / "ansible" / "inventory" / "heat_inventory.py"), str(outputs), "-o",
-         str(inventory)], check=True)
     directory = tmp_path / "ssh"
+    run([sys.executable, str(tool), str(outputs), "-o", str(inventory)], check=True)
+    unpinned = run(["make", "-s", "-C", str(ROOT), "ssh-config", f"INVENTORY={inventory}",
+                    f"SSH_CONFIG_DIR={directory}"], timeout=180)
+    assert unpinned.returncode != 0 and "has no host keys" in unpinned.stdout, \
+        unpinned.stdout[-3000:]
+
+    logs = tmp_path / "console"
+    logs.mkdir()
+    servers = run([sys.executable, str(tool), str(outputs), "--list-servers"], check=True).stdout.split()[::2]
+    for host in servers:
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{host}", "-f", str(tmp_path / host)],
+            check=True)
+        key = (tmp_path / f"{host}.pub").read_text()
+        (logs / f"{host}.log").write_text(f"-----BEGIN SSH HOST KEY KEYS-----\n{key}-----END SSH HOST KEY KEYS-----\n")
+    run([sys.executable, str(tool), str(outputs), "--console-logs", str(logs), "-o", str(inventory)], check=True)
     run(["make", "-s", "-C", str(ROOT), "ssh-config", f"INVENTORY={inventory}", f"SSH_CONFIG_DIR={directory}"],
         check=True, timeout=180)
     hosts = json.loads(run(["ansible-inventory", "-i", str(inventory), "--list"], check=True,
@@ -143,6 +159,10 @@ def test_the_heat_inventory_gives_the_same_file(tmp_path):
         assert f"hostname {hosts['_meta']['hostvars'][host]['ansible_host']}\n" in effective, effective
         assert (f"proxyjump {bastion}" in effective) == (host != bastion), effective
         assert f"userknownhostsfile {directory}/known_hosts" in effective
+        assert "stricthostkeychecking true" in effective
+        address = hosts["_meta"]["hostvars"][host]["ansible_host"]
+        found = run(["ssh-keygen", "-F", address, "-f", str(directory / "known_hosts")])
+        assert found.returncode == 0, f"{host}: no pinned key for {address}"
     for index, proxy in enumerate(proxies, start=1):
         effective = run(["ssh", "-F", str(directory / "config"), "-G", f"{proxy}-admin"], check=True).stdout
         assert f"localforward [127.0.0.1]:{PORT_BASE + index} [127.0.0.1]:9000" in effective, effective

@@ -29,6 +29,14 @@ Variables for every host (all:vars), besides the login settings:
     heat_<service>_port     the ports the security groups were built for
     heat_private_network_cidr
 
+Host keys: with --console-logs DIR (DIR/<host>.log from `openstack console
+log show <openstack_name>`, for every host), each host's SSH keys are read
+from its console log, where cloud-init printed them at first boot
+(host_keys.py), set as its ssh_host_keys and written to a known_hosts file
+(--known-hosts), and every connection, the bastion hop included, checks
+against it with StrictHostKeyChecking=yes: no first connection trusts an
+unknown key. Without it, keys are accepted on first use (accept-new).
+
 A stack made from an older heat/cluster.yaml (one proxy, outputs
 proxy_private_ip/proxy_name, no proxy_vip) is still accepted: it gives one
 host proxy-1 and no heat_proxy_vip, and the tool says so on standard error.
@@ -45,7 +53,10 @@ import json
 import re
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
+
+from host_keys import HostKeyError, keys_from_console, known_hosts_lines
 
 GROUPS = ("bastion", "proxy", "workers", "database")
 INTERNAL = "internal"
@@ -167,11 +178,14 @@ def _proxies(outputs: dict[str, Any], notes: list[str]) -> tuple[list[tuple[str,
 
 
 def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: str | None = None,
-                    host_key_checking: str = "accept-new", notes: list[str] | None = None) -> dict[str, Any]:
+                    host_key_checking: str = "accept-new", notes: list[str] | None = None,
+                    known_hosts: str | None = None) -> dict[str, Any]:
     """Return the inventory as a nested dict (the YAML inventory layout).
 
     Remarks the caller should show the user (e.g. an older stack's shape)
-    are appended to ``notes``.
+    are appended to ``notes``. With ``known_hosts`` (a path), every
+    connection checks host keys against that file strictly; without it,
+    keys are accepted on first use.
     """
     notes = [] if notes is None else notes
     missing = [k for k in REQUIRED if outputs.get(k) in (None, "", [])]
@@ -186,6 +200,9 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
         raise InputError(f"SSH user {user!r} is not a plain POSIX user name")
     if ssh_key is not None and not SAFE_PATH.match(ssh_key):
         raise InputError(f"key path {ssh_key!r} has characters that would need quoting; "
+                         f"use a path of letters, digits and ./_~+-")
+    if known_hosts is not None and not SAFE_PATH.match(known_hosts):
+        raise InputError(f"known_hosts path {known_hosts!r} has characters that would need quoting; "
                          f"use a path of letters, digits and ./_~+-")
 
     bastion_ip = _ip(outputs["bastion_public_ip"], "bastion_public_ip")
@@ -255,7 +272,15 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
     if public_ip is not None and public_ip in seen:
         raise InputError(f"proxy_public_ip {public_ip} is also the address of {seen[public_ip]}")
 
-    hop = ["ssh", "-W", "%h:%p", "-q", "-o", f"StrictHostKeyChecking={host_key_checking}"]
+    # Host key checking, on the bastion, on each internal host and on the hop to it: pinned (the keys are known
+    # beforehand: a changed or unknown key is refused) or trust on first use.
+    if known_hosts is not None:
+        checking = ["-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes"]
+        hop_checking = checking
+    else:
+        checking = ["-o", "StrictHostKeyChecking=accept-new"]
+        hop_checking = ["-o", f"StrictHostKeyChecking={host_key_checking}"]
+    hop = ["ssh", "-W", "%h:%p", "-q", *hop_checking]
     if ssh_key:
         hop += ["-i", ssh_key]
     hop.append(f"{user}@{bastion_ip}")
@@ -282,16 +307,43 @@ def build_inventory(outputs: dict[str, Any], user: str | None = None, ssh_key: s
         "all": {
             "vars": all_vars,
             "children": {
-                "bastion": {"hosts": groups["bastion"]},
+                "bastion": {"vars": {"ansible_ssh_common_args": " ".join(checking)}, "hosts": groups["bastion"]},
                 INTERNAL: {
                     # Only the internal hosts go through the bastion; the
                     # bastion itself is reached directly.
-                    "vars": {"ansible_ssh_common_args": f'-o ProxyCommand="{" ".join(hop)}"'},
+                    "vars": {"ansible_ssh_common_args": " ".join(checking) + f' -o ProxyCommand="{" ".join(hop)}"'},
                     "children": {g: {"hosts": groups[g]} for g in ("proxy", "workers", "database")},
                 },
             },
         }
     }
+
+
+def pin_host_keys(inventory: dict[str, Any], console_logs: dict[str, str]) -> list[str]:
+    """Set each host's ssh_host_keys from its console log; return the known_hosts lines.
+
+    ``console_logs`` maps every inventory host name to its console log's
+    text. Each host's keys are pinned to its name and to each of its
+    addresses (ssh looks a host up by the address it connects to).
+    """
+    lines: list[str] = []
+    problems: list[str] = []
+    for group in _leaf_groups(inventory).values():
+        for name, hv in group["hosts"].items():
+            if name not in console_logs:
+                problems.append(f"{name}: no console log")
+                continue
+            try:
+                keys = keys_from_console(console_logs[name])
+            except HostKeyError as exc:
+                problems.append(f"{name}: {exc}")
+                continue
+            hv["ssh_host_keys"] = keys
+            names = [name] + [hv[k] for k in ("ansible_host", "private_ip", "public_ip") if k in hv]
+            lines += known_hosts_lines(list(dict.fromkeys(names)), keys)
+    if problems:
+        raise InputError("no pinned host keys for: " + "; ".join(problems))
+    return lines
 
 
 # ---------------------------------------------------------------- output
@@ -335,6 +387,9 @@ def to_yaml(inventory: dict[str, Any], width: int = 100, notes: list[str] | None
                     emit(value, indent + 1)
                 else:
                     lines.append(f"{pad}{key}: {{}}")
+            elif isinstance(value, list):
+                lines.append(f"{pad}{key}:")
+                lines.extend(f"{pad}  - {_scalar(item)}" for item in value)
             elif isinstance(value, str) and len(pad + key + value) > width and _foldable(value):
                 # Keep lines short (yamllint): in a folded scalar each line
                 # break between two words reads back as one space.
@@ -380,6 +435,8 @@ def to_ini(inventory: dict[str, Any], notes: list[str] | None = None) -> str:
     for group, body in _leaf_groups(inventory).items():
         section(group, [name + "".join(f" {k}={_ini_value(v)}" for k, v in hv.items())
                         for name, hv in body["hosts"].items()])
+        if body.get("vars"):
+            section(f"{group}:vars", [f"{k}={_ini_value(v)}" for k, v in body["vars"].items()])
     section(f"{INTERNAL}:children", list(internal["children"]))
     section(f"{INTERNAL}:vars", [f"{k}={_ini_value(v)}" for k, v in internal["vars"].items()])
     return "\n".join(out) + "\n"
@@ -409,8 +466,32 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
                         help="private key for every host and for the bastion hop")
     parser.add_argument("--bastion-host-key-checking", choices=("accept-new", "yes"), default="accept-new",
                         help="StrictHostKeyChecking for the bastion hop inside the ProxyCommand "
-                             "(default: accept-new, so a new bastion does not stop a run at a prompt)")
+                             "(default: accept-new, so a new bastion does not stop a run at a prompt); "
+                             "--console-logs makes it yes")
+    parser.add_argument("--console-logs", metavar="DIR",
+                        help="directory with each host's console log as <host>.log (openstack console log show "
+                             "<openstack_name>): pin every host's SSH keys, as cloud-init printed them, and "
+                             "check them strictly on every connection (needs --format yaml)")
+    parser.add_argument("--known-hosts", metavar="PATH",
+                        help="with --console-logs: the known_hosts file to write and to check against "
+                             "(default: the output's path with the suffix .known_hosts)")
+    parser.add_argument("--list-servers", action="store_true",
+                        help="print 'HOST OPENSTACK_NAME' per host and exit (for fetching console logs)")
     args = parser.parse_args(argv)
+    known_hosts: str | None = None
+    if args.console_logs:
+        if args.format != "yaml":
+            parser.error("--console-logs needs --format yaml (each host's keys are a list)")
+        if args.known_hosts:
+            known_hosts = args.known_hosts
+        elif args.output != "-":
+            known_hosts = str(Path(args.output).with_suffix(".known_hosts"))
+        else:
+            parser.error("--console-logs writing to standard output needs --known-hosts PATH")
+        # ssh reads the file from wherever ansible runs: an absolute path.
+        known_hosts = str(Path(known_hosts).expanduser().resolve())
+    elif args.known_hosts:
+        parser.error("--known-hosts goes with --console-logs (the keys are read from the console logs)")
 
     stdin = stdin if stdin is not None else sys.stdin
     try:
@@ -426,10 +507,38 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
                 raise InputError(f"cannot read {args.input}: {exc.strerror}") from None
         notes: list[str] = []
         inventory = build_inventory(parse_outputs(text, source), user=args.user, ssh_key=args.ssh_key,
-                                    host_key_checking=args.bastion_host_key_checking, notes=notes)
+                                    host_key_checking=args.bastion_host_key_checking, notes=notes,
+                                    known_hosts=known_hosts)
+        pinned: list[str] = []
+        if args.console_logs:
+            logs: dict[str, str] = {}
+            missing: list[str] = []
+            for group in _leaf_groups(inventory).values():
+                for name, hv in group["hosts"].items():
+                    path = Path(args.console_logs) / f"{name}.log"
+                    try:
+                        logs[name] = path.read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        missing.append(f"openstack console log show {hv.get('openstack_name', name)} > {path}")
+            if missing:
+                raise InputError("console logs missing; fetch them (ansible/inventory/heat-inventory.sh does it "
+                                 "all) with: " + "; ".join(missing))
+            pinned = pin_host_keys(inventory, logs)
+        elif not args.list_servers:
+            print("heat_inventory: note: host keys are accepted on first use (no --console-logs): the first "
+                  "connection to each host trusts whatever key answers; see docs/operations.md, 'Host keys'",
+                  file=sys.stderr)
     except InputError as exc:
         fail(str(exc))
 
+    if args.list_servers:
+        for group in _leaf_groups(inventory).values():
+            for name, hv in group["hosts"].items():
+                if "openstack_name" not in hv:
+                    fail(f"the stack outputs give no server name for {name} (an older template?): fetch its "
+                         f"console log by hand")
+                print(name, hv["openstack_name"])
+        return 0
     for note in notes:
         print(f"heat_inventory: note: {note}", file=sys.stderr)
     rendered = to_yaml(inventory, notes=notes) if args.format == "yaml" else to_ini(inventory, notes=notes)
@@ -443,6 +552,13 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
             fail(f"cannot write {args.output}: {exc.strerror}")
         hosts = sum(len(group["hosts"]) for group in _leaf_groups(inventory).values())
         print(f"heat_inventory: wrote {args.output} ({hosts} hosts)", file=sys.stderr)
+    if known_hosts is not None:
+        try:
+            with open(known_hosts, "w", encoding="utf-8") as handle:
+                handle.write("".join(f"{line}\n" for line in pinned))
+        except OSError as exc:
+            fail(f"cannot write {known_hosts}: {exc.strerror}")
+        print(f"heat_inventory: wrote {known_hosts} ({len(pinned)} keys, checked strictly)", file=sys.stderr)
     return 0
 
 

@@ -60,14 +60,17 @@ TB_ROUTER_PRIVATE_IP=$TB_PRIVATE_NET.1
 TB_FLOATING_IP=$TB_PUBLIC_NET.20   # the floating IP: DNAT to the VIP (heat/cluster.yaml proxy_public_ip)
 TB_VIP=$TB_PRIVATE_NET.100         # the proxies' virtual address (heat/cluster.yaml proxy_vip)
 
-# name  private-ip  public-ip|-  group
+# name  private-ip  public-ip|-  group  boot|spare
+# A spare host is not started by `up`: it is a server the operator adds later (`cluster/testbed/host HOST add`, as a
+# Heat stack update adds one) and removes again (`... remove`); scaling out and in is tested with it.
 TB_HOST_TABLE="
-bastion-1 $TB_PRIVATE_NET.10 $TB_PUBLIC_NET.10 bastion
-proxy-1   $TB_PRIVATE_NET.21 -                 proxy
-proxy-2   $TB_PRIVATE_NET.22 -                 proxy
-web-1     $TB_PRIVATE_NET.31 -                 workers
-web-2     $TB_PRIVATE_NET.32 -                 workers
-db-1      $TB_PRIVATE_NET.40 -                 database
+bastion-1 $TB_PRIVATE_NET.10 $TB_PUBLIC_NET.10 bastion  boot
+proxy-1   $TB_PRIVATE_NET.21 -                 proxy    boot
+proxy-2   $TB_PRIVATE_NET.22 -                 proxy    boot
+web-1     $TB_PRIVATE_NET.31 -                 workers  boot
+web-2     $TB_PRIVATE_NET.32 -                 workers  boot
+db-1      $TB_PRIVATE_NET.40 -                 database boot
+web-3     $TB_PRIVATE_NET.33 -                 workers  spare
 "
 
 tb_hosts() { awk 'NF { print $1 }' <<< "$TB_HOST_TABLE"; }
@@ -75,6 +78,15 @@ tb_field() { awk -v h="$1" -v f="$2" '$1 == h { print $f }' <<< "$TB_HOST_TABLE"
 tb_private_ip() { tb_field "$1" 2; }
 tb_public_ip() { local ip; ip=$(tb_field "$1" 3); [ "$ip" = - ] || echo "$ip"; }
 tb_group() { tb_field "$1" 4; }
+tb_spare() { [ "$(tb_field "$1" 5)" = spare ]; }
+# The hosts the test bed has now: those `up` boots, and each spare host while it is added (a mark in $TB_RUN, gone
+# after `down`).
+tb_present_hosts() {
+  local h
+  for h in $(tb_hosts); do
+    if ! tb_spare "$h" || [ -e "$TB_RUN/added-$h" ]; then echo "$h"; fi
+  done
+}
 tb_ns() { echo "$TB_NS_PREFIX$1"; }
 tb_namespaces() { echo "$TB_NET_NS" "$TB_ADMIN_NS" "$TB_ROUTER_NS"; for h in $(tb_hosts); do tb_ns "$h"; done; }
 tb_bastion_ip() { tb_public_ip bastion-1; }
@@ -170,10 +182,37 @@ tb_wait_login() {
   echo "$out"
 }
 
+# A host's public keys ("TYPE BASE64" lines), read from the block it prints on its console at boot (up installs the
+# unit that prints it; a cloud server's cloud-init prints the same block), with the tool that reads a cloud server's
+# console log. Waits for the block (60 s at most): the host prints it while it boots.
+tb_console_keys() {
+  local host=$1 log=$TB_LOGS/$1.log deadline=$((SECONDS + 60))
+  until grep -q -- '-----END SSH HOST KEY KEYS-----' "$log" 2> /dev/null; do
+    [ $SECONDS -lt $deadline ] || tb_die "host $host: no host keys on its console after 60 s, see $log"
+    sleep 0.2
+  done
+  python3 "$TB_ROOT/ansible/inventory/host_keys.py" "$log" ||
+    tb_die "host $host: no usable host keys in its console log $log"
+}
+
+# The known_hosts lines of a host: its keys for its name and each of its addresses.
+tb_known_hosts_lines() {
+  local host=$1 names
+  names=$(echo "$host" "$(tb_private_ip "$host")" "$(tb_public_ip "$host")" | xargs | tr ' ' ',')
+  tb_console_keys "$host" | sed "s/^/$names /"
+}
+
+# The inventory's ssh_host_keys of a host (a YAML list at INDENT), for ansible/ssh-config.yml.
+tb_inventory_host_keys() {
+  local host=$1 indent=$2 key
+  echo "${indent}ssh_host_keys:"
+  tb_console_keys "$host" | while read -r key; do echo "${indent}  - \"$key\""; done
+}
+
 # The SSH options the operator side uses, as one string each for the bastion and for internal hosts (the inventory
 # and the tests use the same ones).
 tb_ssh_base_opts() {
-  echo "-o UserKnownHostsFile=$TB_KNOWN_HOSTS -o StrictHostKeyChecking=accept-new -o IdentitiesOnly=yes" \
+  echo "-o UserKnownHostsFile=$TB_KNOWN_HOSTS -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes" \
     "-o BatchMode=yes -o LogLevel=ERROR -i $TB_KEY"
 }
 tb_proxy_command() {

@@ -28,7 +28,8 @@ NET = "morse-net"
 BASTION_FIP = "203.0.113.10"
 PROXY_FIP = "203.0.113.11"  # on the VIP port: Nova lists it for no server
 VIP = "10.20.0.40"
-PROXY_CMD = f'-o ProxyCommand="ssh -W %h:%p -q -o StrictHostKeyChecking=accept-new debian@{BASTION_FIP}"'
+TOFU = "-o StrictHostKeyChecking=accept-new"
+PROXY_CMD = f'{TOFU} -o ProxyCommand="ssh -W %h:%p -q -o StrictHostKeyChecking=accept-new debian@{BASTION_FIP}"'
 
 
 def server(name, fixed, group=None, floating=None, internal=True, extra=None):
@@ -133,7 +134,7 @@ def test_groups_and_connection_variables(tmp_path, ansible_env):
     hv = data["_meta"]["hostvars"]
     assert hv["morse-bastion-1"]["ansible_host"] == BASTION_FIP
     assert hv["morse-bastion-1"]["ansible_ssh_host"] == BASTION_FIP
-    assert hv["morse-bastion-1"]["ansible_ssh_common_args"] == ""
+    assert hv["morse-bastion-1"]["ansible_ssh_common_args"] == TOFU
     assert hv["morse-proxy-1"]["ansible_host"] == "10.20.0.27", "the proxy is reached privately"
     assert hv["morse-proxy-2"]["ansible_host"] == "10.20.0.22"
     for name in ("morse-proxy-1", "morse-proxy-2", "morse-web-1", "morse-web-2", "morse-db-1"):
@@ -164,7 +165,7 @@ def test_foreign_servers_join_no_cluster_group(tmp_path, ansible_env):
     data = run(tmp_path, ansible_env, MORSE_SERVERS + [FOREIGN], strict=False)
     for group in ("bastion", "proxy", "workers", "database", "internal", "cluster_morse"):
         assert "jenkins" not in members(data, group), group
-    assert data["_meta"]["hostvars"]["jenkins"]["ansible_ssh_common_args"] == ""
+    assert data["_meta"]["hostvars"]["jenkins"]["ansible_ssh_common_args"] == TOFU
 
 
 def test_same_groups_as_the_static_inventory(tmp_path, ansible_env):

@@ -348,6 +348,11 @@ def test_cloud_config_is_valid_yaml_for_every_server(heat, cluster, example_env)
         config = yaml.safe_load(text)
         assert isinstance(config, dict), name
         assert config["ssh_pwauth"] is False and config["disable_root"] is True, name
+        # Host keys printed on the console for heat-inventory.sh to pin (issue 20 item 2): cloud-init's cc_ssh
+        # settings, with no key type left out of the printed block.
+        assert config["ssh"]["emit_keys_to_console"] is True, name
+        assert config["ssh_key_console_blacklist"] == [], name
+        assert set(config["ssh_genkeytypes"]) == {"ed25519", "ecdsa"}, name
     database = yaml.safe_load(documents["database"])
     script = database["write_files"][0]["content"]
     assert script.startswith("#!/bin/sh\n")
