@@ -8,11 +8,13 @@ machine in front of the cloud. run.sh brings the test bed up before and takes it
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import shlex
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +130,13 @@ class PlaybookRun:
     @property
     def changed(self) -> int:
         return sum(h["changed"] for h in self.recap.values())
+
+
+def make(*args: str, timeout: float = 240, check: bool = False) -> subprocess.CompletedProcess:
+    """`make -s ARGS` at the top of the repository, as an operator types it: without the make flags of a make this
+    test runs under (CI's `make --trace test` would have the inner make print its trace amid the output)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    return run(["make", "-s", "-C", str(ROOT), *args], timeout=timeout, check=check, env=env)
 
 
 def ansible_env() -> dict[str, str]:
@@ -319,6 +328,60 @@ class LoadRun:
         if not self.messages_path.exists():
             return []
         return [json.loads(line) for line in self.messages_path.read_text().splitlines() if line.strip()]
+
+
+class MessageWriter(threading.Thread):
+    """POST /api/v1/messages through the floating address, one request at a time, about `per_second`; every answer
+    is kept with the wall-clock times it was sent and answered, its status, Retry-After, X-Served-By, the message's
+    id and Morse code (201) or the worker's error code. Bounded by stop(), `max_seconds` and `max_writes`."""
+
+    def __init__(self, testbed: Testbed, label: str, per_second: float = 10, max_seconds: float = 120,
+                 max_writes: int = 3000):
+        super().__init__(daemon=True)
+        self.host, self.port = testbed.floating_ip, int(testbed.http_port)
+        self.label, self.per_second, self.max_writes = label, per_second, max_writes
+        self.deadline = time.monotonic() + max_seconds
+        self.stopping = threading.Event()
+        self.records: list[dict] = []
+
+    def run(self) -> None:
+        conn = None
+        for number in range(1, self.max_writes + 1):
+            if self.stopping.is_set() or time.monotonic() > self.deadline:
+                break
+            record = {"text": f"{self.label} {number}", "sent": time.time(), "status": 0}
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+                conn.request("POST", "/api/v1/messages", json.dumps({"text": record["text"]}),
+                             {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                body = response.read()
+                record.update(status=response.status, retry_after=response.getheader("Retry-After"),
+                              served_by=response.getheader("X-Served-By"))
+                try:
+                    data = json.loads(body)
+                except ValueError:
+                    data = {}
+                # The worker's errors are {"error": {"code": ...}}; the proxy's own answers are not JSON.
+                record.update(id=data.get("id"), morse=data.get("morse"), code=(data.get("error") or {}).get("code"))
+            except (OSError, http.client.HTTPException) as error:
+                record["error"] = repr(error)
+                if conn is not None:
+                    conn.close()
+                conn = None
+            record["answered"] = time.time()
+            self.records.append(record)
+            self.stopping.wait(1 / self.per_second)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=30)
+
+    def acknowledged(self, after: float = 0, before: float = float("inf")) -> list[dict]:
+        """The 201s answered within (after, before), as read_back_messages() takes them."""
+        return [{"id": r["id"], "text": r["text"], "morse": r["morse"]} for r in self.records
+                if r["status"] == 201 and after < r["answered"] < before]
 
 
 def read_back_messages(testbed: Testbed, messages: list[dict], threads: int = 8) -> dict:

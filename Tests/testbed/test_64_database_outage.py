@@ -24,14 +24,12 @@ write anything but 201 or that; writes succeed again after PostgreSQL is back; e
 before, during and after - reads back.
 """
 
-import http.client
 import json
 import re
 import subprocess
-import threading
 import time
 
-from conftest import ARTIFACTS, TIMINGS, LoadRun, log, read_back_messages, wait_backends_up
+from conftest import ARTIFACTS, TIMINGS, LoadRun, MessageWriter, log, read_back_messages, wait_backends_up
 
 OUTAGE_SECONDS = 15      # PostgreSQL down this long (the threshold above is ~5-6 s)
 WARM_SECONDS = 6         # load before the outage: every symbol the load sends is in both workers' caches
@@ -43,54 +41,6 @@ PG_UNIT = "postgresql@15-main"
 CONTROL_UNIT = "morse-e2e-control"
 CONTROL_PORT = 8091
 POLL_ITERATIONS = 400    # bound of each remote polling loop (~0.3 s per iteration)
-
-
-class Writer(threading.Thread):
-    """POST /api/v1/messages through the proxy in a loop, one request at a time; records every answer with its
-    wall-clock send and answer times. Bounded by stop(), `max_seconds` and `max_writes`."""
-
-    def __init__(self, host: str, port: int, max_seconds: float = 120, max_writes: int = 3000):
-        super().__init__(daemon=True)
-        self.host, self.port = host, port
-        self.deadline = time.monotonic() + max_seconds
-        self.max_writes = max_writes
-        self.stopping = threading.Event()
-        self.records: list[dict] = []
-        self.conn = None
-
-    def run(self):
-        for number in range(self.max_writes):
-            if self.stopping.is_set() or time.monotonic() > self.deadline:
-                break
-            text = f"outage write {number}"
-            record = {"text": text, "sent": time.time()}
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
-                self.conn.request("POST", "/api/v1/messages", json.dumps({"text": text}),
-                                  {"Content-Type": "application/json"})
-                response = self.conn.getresponse()
-                body = response.read()
-                record.update(status=response.status, retry_after=response.getheader("Retry-After"),
-                              served_by=response.getheader("X-Served-By"))
-                try:
-                    data = json.loads(body)
-                except ValueError:
-                    data = {}
-                # The worker's errors are {"error": {"code": ...}}; the proxy's own answers are not JSON.
-                record.update(id=data.get("id"), morse=data.get("morse"), code=(data.get("error") or {}).get("code"))
-            except (OSError, http.client.HTTPException) as error:
-                record.update(status=0, error=repr(error))
-                if self.conn is not None:
-                    self.conn.close()
-                self.conn = None
-            record["answered"] = time.time()
-            self.records.append(record)
-            self.stopping.wait(1 / WRITES_PER_SECOND)
-
-    def stop(self):
-        self.stopping.set()
-        self.join(timeout=30)
 
 
 class RemotePoller:
@@ -185,7 +135,7 @@ def test_database_outage_under_load(testbed):
         load = LoadRun(testbed, "db-outage-encode", concurrency=CONCURRENCY, mix="encode=1", max_seconds=150)
         load_wall_start = time.time() - load.seconds
         load.wait_flowing()
-        writer = Writer(testbed.floating_ip, int(testbed.http_port))
+        writer = MessageWriter(testbed, "outage write", per_second=WRITES_PER_SECOND)
         writer.start()
         time.sleep(max(0.0, WARM_SECONDS - load.seconds))
 

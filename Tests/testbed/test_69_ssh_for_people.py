@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, ansible_env, log, main_pid, run
+from conftest import ROOT, ansible_env, log, main_pid, make, run
 
 # Short: the shared connections' sockets live here, and a socket path must stay under 108 bytes.
 SSH_DIR = Path("/tmp/morse-ssh-people")
@@ -26,7 +26,7 @@ PORT_BASE = 19000
 
 
 def make_ssh_config() -> subprocess.CompletedProcess:
-    result = run(["make", "-s", "-C", str(ROOT), "ssh-config", f"SSH_CONFIG_DIR={SSH_DIR}"], timeout=180)
+    result = make("ssh-config", f"SSH_CONFIG_DIR={SSH_DIR}", timeout=180)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -134,8 +134,7 @@ def test_the_heat_inventory_gives_the_same_file(tmp_path):
     inventory = tmp_path / "heat.yml"
     directory = tmp_path / "ssh"
     run([sys.executable, str(tool), str(outputs), "-o", str(inventory)], check=True)
-    unpinned = run(["make", "-s", "-C", str(ROOT), "ssh-config", f"INVENTORY={inventory}",
-                    f"SSH_CONFIG_DIR={directory}"], timeout=180)
+    unpinned = make("ssh-config", f"INVENTORY={inventory}", f"SSH_CONFIG_DIR={directory}", timeout=180)
     assert unpinned.returncode != 0 and "has no host keys" in unpinned.stdout, \
         unpinned.stdout[-3000:]
 
@@ -148,8 +147,7 @@ def test_the_heat_inventory_gives_the_same_file(tmp_path):
         key = (tmp_path / f"{host}.pub").read_text()
         (logs / f"{host}.log").write_text(f"-----BEGIN SSH HOST KEY KEYS-----\n{key}-----END SSH HOST KEY KEYS-----\n")
     run([sys.executable, str(tool), str(outputs), "--console-logs", str(logs), "-o", str(inventory)], check=True)
-    run(["make", "-s", "-C", str(ROOT), "ssh-config", f"INVENTORY={inventory}", f"SSH_CONFIG_DIR={directory}"],
-        check=True, timeout=180)
+    make("ssh-config", f"INVENTORY={inventory}", f"SSH_CONFIG_DIR={directory}", check=True, timeout=180)
     hosts = json.loads(run(["ansible-inventory", "-i", str(inventory), "--list"], check=True,
                            cwd=ROOT / "ansible", env=ansible_env()).stdout)
     bastion = hosts["bastion"]["hosts"][0]

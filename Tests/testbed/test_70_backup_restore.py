@@ -17,12 +17,20 @@ the role's guard of the data volume is exercised both ways.
    back, site.yml converges with changed=0.
 """
 
-import http.client
 import json
-import threading
 import time
 
-from conftest import ARTIFACTS, ROOT, TIMINGS, LoadRun, log, playbook, read_back_messages, run, wait_backends_up
+from conftest import (
+    ARTIFACTS,
+    TIMINGS,
+    LoadRun,
+    MessageWriter,
+    log,
+    make,
+    playbook,
+    read_back_messages,
+    wait_backends_up,
+)
 
 DATA_MOUNT = "/var/lib/postgresql"          # the data volume's mount point (role default postgresql_data_mount)
 CLUSTER_DIR = f"{DATA_MOUNT}/15"            # Debian's clusters of PostgreSQL 15; 15/main is the data directory
@@ -36,53 +44,6 @@ WRITES_PER_SECOND = 10   # the writer that runs through the backup, the destruct
 RECOVERY_TIMEOUT = 60    # seconds after the restore for a write to succeed again
 TAIL_SECONDS = 3
 FIGURES: dict[str, object] = {}
-
-
-class Writer(threading.Thread):
-    """POST /api/v1/messages through the floating IP, one at a time, about WRITES_PER_SECOND; every answer is kept
-    with the wall-clock times it was sent and answered. Bounded by stop() and `max_seconds`."""
-
-    def __init__(self, testbed, max_seconds: float = 400):
-        super().__init__(daemon=True)
-        self.host, self.port = testbed.floating_ip, int(testbed.http_port)
-        self.deadline = time.monotonic() + max_seconds
-        self.stopping = threading.Event()
-        self.records: list[dict] = []
-
-    def run(self):
-        conn = None
-        number = 0
-        while not self.stopping.is_set() and time.monotonic() < self.deadline:
-            number += 1
-            record = {"text": f"backup write {number}", "sent": time.time(), "status": 0}
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
-                conn.request("POST", "/api/v1/messages", json.dumps({"text": record["text"]}),
-                             {"Content-Type": "application/json"})
-                response = conn.getresponse()
-                body = response.read()
-                record["status"] = response.status
-                if response.status == 201:
-                    data = json.loads(body)
-                    record.update(id=data["id"], morse=data["morse"])
-            except (OSError, http.client.HTTPException, ValueError) as error:
-                record["error"] = repr(error)
-                if conn is not None:
-                    conn.close()
-                conn = None
-            record["answered"] = time.time()
-            self.records.append(record)
-            self.stopping.wait(1 / WRITES_PER_SECOND)
-
-    def stop(self):
-        self.stopping.set()
-        self.join(timeout=30)
-
-    def acknowledged(self, after: float = 0, before: float = float("inf")) -> list[dict]:
-        """The 201s answered within (after, before), as read_back_messages() takes them."""
-        return [{"id": r["id"], "text": r["text"], "morse": r["morse"]} for r in self.records
-                if r["status"] == 201 and after < r["answered"] < before]
 
 
 def backups(testbed, db: str) -> list[str]:
@@ -125,7 +86,7 @@ def test_messages_acknowledged_before_a_backup_survive_the_database(testbed):
         writes.wait_flowing()
         # Encodes only, through the backup, the destruction and the restore: served from the workers' caches.
         encodes = LoadRun(testbed, "backup-encodes", concurrency=2, mix="encode=1", max_seconds=400, rate=100)
-        writer = Writer(testbed)
+        writer = MessageWriter(testbed, "backup write", per_second=WRITES_PER_SECOND, max_seconds=400)
         writer.start()
         written = writes.stop(min_seconds=WRITE_SECONDS)
         # Every message of that load was acknowledged before this moment; the writer's until it, too.
@@ -148,7 +109,7 @@ def test_messages_acknowledged_before_a_backup_survive_the_database(testbed):
 
         # What an operator runs (docs/operations.md): the newest backup, restore.yml from the operator namespace.
         restore_started = time.monotonic()
-        restore = run(["make", "-s", "-C", str(ROOT), "restore"], timeout=900)
+        restore = make("restore", timeout=900)
         restore_seconds = time.monotonic() - restore_started
         restored_at = time.time()
         restore_output = restore.stdout + restore.stderr

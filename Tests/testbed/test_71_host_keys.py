@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, ansible_env, bed_script, log, power, run, wait_backends_up
+from conftest import ROOT, ansible_env, bed_script, log, make, power, run, wait_backends_up
 
 HOST = "web-2"
 SSH_DIR = Path("/tmp/morse-ssh-keys")
@@ -51,7 +51,7 @@ def served_keys(testbed, host: str) -> set[str]:
 
 
 def make_people_config() -> None:
-    result = run(["make", "-s", "-C", str(ROOT), "ssh-config", f"SSH_CONFIG_DIR={SSH_DIR}"], timeout=180)
+    result = make("ssh-config", f"SSH_CONFIG_DIR={SSH_DIR}", timeout=180)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
