@@ -195,18 +195,21 @@ tb_console_keys() {
     tb_die "host $host: no usable host keys in its console log $log"
 }
 
-# The known_hosts lines of a host: its keys for its name and each of its addresses.
+# Reads a host's keys from its console log once, for the two writers below (`up` calls it first).
+tb_pin_host_keys() { tb_console_keys "$1" > "$TB_RUN/$1.host-keys"; }
+
+# The known_hosts lines of a host: its pinned keys for its name and each of its addresses.
 tb_known_hosts_lines() {
   local host=$1 names
   names=$(echo "$host" "$(tb_private_ip "$host")" "$(tb_public_ip "$host")" | xargs | tr ' ' ',')
-  tb_console_keys "$host" | sed "s/^/$names /"
+  sed "s/^/$names /" "$TB_RUN/$host.host-keys"
 }
 
 # The inventory's ssh_host_keys of a host (a YAML list at INDENT), for ansible/ssh-config.yml.
 tb_inventory_host_keys() {
   local host=$1 indent=$2 key
   echo "${indent}ssh_host_keys:"
-  tb_console_keys "$host" | while read -r key; do echo "${indent}  - \"$key\""; done
+  while read -r key; do echo "${indent}  - \"$key\""; done < "$TB_RUN/$host.host-keys"
 }
 
 # The SSH options the operator side uses, as one string each for the bastion and for internal hosts (the inventory
