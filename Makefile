@@ -25,7 +25,7 @@ TESTBED_INVENTORY = $(or $(MORSE_TESTBED_INVENTORY),ansible/inventory/testbed/ho
 INVENTORY := $(or $(INVENTORY),$(TESTBED_INVENTORY))
 
 .PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy status ssh-config restore \
-	bench bench-core test-bench test-browser test-hostile sanitize test-sanitize
+	bench bench-core bench-audio test-bench test-bench-audio test-browser test-hostile sanitize test-sanitize
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,7 +55,7 @@ run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3
 	$(MORSECTL) cluster up --bin-dir $(RELEASE_BIN) --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
 		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-hostile test-sanitize test-testbed test-bench ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-hostile test-sanitize test-testbed test-bench test-bench-audio ## Run every test (installs what they need)
 
 test-swift: build ## Swift tests: the core, the worker (SQLite and a real PostgreSQL), the proxy (real sockets)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
@@ -77,8 +77,8 @@ sanitize: test-sanitize ## Same as test-sanitize
 test-heat: ## Heat templates validated by Heat's own engine, policy tests, the inventory bridge, yamllint
 	heat/test.sh
 
-test-fuzz: ## Each libFuzzer target for 60 s from its committed corpus and past crashes
-	Tests/Fuzz/run.sh --seconds 60
+test-fuzz: ## Each libFuzzer target for 45 s from its committed corpus and past crashes
+	Tests/Fuzz/run.sh --seconds 45
 
 fuzz: ## Long fuzzing runs (FUZZ_SECONDS per target, default 1800)
 	Tests/Fuzz/run.sh --seconds $(or $(FUZZ_SECONDS),1800)
@@ -146,6 +146,13 @@ bench: release ## morse-proxy vs HAProxy vs nginx vs direct, every scenario (< 2
 test-bench: build ## The benchmark harness in QUICK mode on the debug build; checks the table and the PNG it writes
 	@scripts/install-deps.sh bench
 	bench/tests/test_quick.sh --bin-dir $(CURDIR)/.build/debug
+
+bench-audio: release ## Morse from sound: morse decode-audio vs multimon-ng on a seeded corpus of 300 recordings, CER per condition, speed (< 2 min once built) -> bench/results/
+	@scripts/install-deps.sh bench
+	$(BENCH_VENV)/bin/python bench/audio/run.py --morse $(RELEASE_BIN)/morse --worker-bin $(RELEASE_BIN)/morse-worker
+
+test-bench-audio: build ## The audio benchmark in QUICK mode on the debug build: its own tests, then checks its table, JSON and PNG
+	bench/audio/tests/test_quick.sh --morse $(CURDIR)/.build/debug/morse
 
 bench-core: deps ## Core encode/decode throughput against `tr` (≥ 50 MiB)
 	bench/core/bench.sh

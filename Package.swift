@@ -63,12 +63,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The page's script, style sheet and icon, compiled into the binary as byte arrays (`PackageResources`):
+            // The page's scripts, style sheet and icon, compiled into the binary as byte arrays (`PackageResources`):
             // the deployed worker has no files beside it, so no resource bundle.
             resources: [
                 .embedInCode("Page/Assets/page.js"),
                 .embedInCode("Page/Assets/page.css"),
                 .embedInCode("Page/Assets/icon.svg"),
+                .embedInCode("Page/Assets/listen.js"),
+                .embedInCode("Page/Assets/recorder.js"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -10,7 +10,7 @@ declare -A groups=(
   [build]="libevent-dev libhttp-parser-dev libsqlite3-dev pkg-config"
   # Servers and tools the tests start for real: PostgreSQL, load generators, the peers the proxy is compared to.
   [test]="postgresql wrk haproxy nginx-light bc curl python3-venv procps iproute2 psmisc debootstrap systemd-container nftables openssh-client binutils"
-  [bench]="wrk haproxy nginx-light nghttp2-client bc linux-perf"
+  [bench]="wrk haproxy nginx-light nghttp2-client bc linux-perf multimon-ng sox"
 )
 
 wanted=()

@@ -15,6 +15,6 @@ struct MorseCommand: ParsableCommand {
               morse decode ". ..- .-. --- .--. ."  EUROPE
               morse audio "SOS" --wpm 25 --output sos.wav
             """,
-        subcommands: [Encode.self, Decode.self, Audio.self]
+        subcommands: [Encode.self, Decode.self, Audio.self, DecodeAudio.self]
     )
 }

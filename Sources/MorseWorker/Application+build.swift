@@ -40,6 +40,7 @@ func buildWorker(
     HealthRoutes(dependencies: dependencies).register(on: router)
     CodingRoutes(dependencies: dependencies).register(on: router)
     AudioRoute(dependencies: dependencies).register(on: router)
+    AudioDecodeRoute(dependencies: dependencies).register(on: router)
     AlphabetRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
     PageRoutes(dependencies: dependencies).register(on: router)

@@ -14,6 +14,10 @@ public struct WorkerConfiguration: Sendable {
     public var drainPeriod = Duration.seconds(3)
     /// Largest request body accepted (413 beyond).
     public var bodyLimit = 64 * 1024
+    /// Largest recording `POST /api/v1/decode/audio` takes, in bytes of WAV (413 beyond): 8 MiB is 524 s of 16-bit
+    /// mono at 8 kHz, 95 s at 44.1 kHz (``AudioDecodeRoute/longestRecording(limit:sampleRate:)``). Every shipped
+    /// proxy configuration sets its `max-body-bytes` to this.
+    public var audioUploadLimit = 8 << 20
     /// Longest audio rendered, in length of sound (422 beyond).
     public var maxAudioLength = Duration.seconds(300)
     /// How often the alphabet version counters are read (a changed row reaches the worker within about this).

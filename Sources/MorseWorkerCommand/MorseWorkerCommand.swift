@@ -23,7 +23,7 @@ struct MorseWorkerCommand: AsyncParsableCommand {
             The Morse alphabet lives in the database; each request fetches only the characters it needs and \
             caches them. Changes to the alphabet table reach every worker within about a second.
 
-            Endpoints: GET / (page), /api/v1/encode, /api/v1/decode, /api/v1/audio, /api/v1/alphabets, \
+            Endpoints: GET / (page), /api/v1/encode, /api/v1/decode, /api/v1/audio, POST /api/v1/decode/audio (WAV in, text out), /api/v1/alphabets, \
             /api/v1/messages, /m/{id}, /healthz, /readyz, /metrics.
 
             On SIGTERM the worker answers 503 on /readyz for --drain-seconds while still serving, then stops \
@@ -54,6 +54,14 @@ struct MorseWorkerCommand: AsyncParsableCommand {
 
     @Option(help: "Largest request body in bytes (413 beyond). [env: MORSE_BODY_LIMIT] (default: 65536)")
     var bodyLimit: Int?
+
+    @Option(
+        help: """
+            Largest WAV recording POST /api/v1/decode/audio takes, in bytes (413 beyond); the proxy's max-body-bytes \
+            must be at least this. 8 MiB holds 524 s of 16-bit mono at 8000 Hz, 190 s at 22050 Hz, 95 s at 44100 Hz. \
+            [env: MORSE_AUDIO_UPLOAD_LIMIT] (default: 8388608)
+            """)
+    var audioUploadLimit: Int?
 
     @Option(help: "Longest audio rendered, in seconds (422 beyond). [env: MORSE_MAX_AUDIO_SECONDS] (default: 300)")
     var maxAudioSeconds: Double?
@@ -118,6 +126,11 @@ struct MorseWorkerCommand: AsyncParsableCommand {
         }
         if let limit = try number(bodyLimit, "MORSE_BODY_LIMIT", "body-limit", in: 1024...(64 << 20)) {
             configuration.bodyLimit = limit
+        }
+        if let limit = try number(
+            audioUploadLimit, "MORSE_AUDIO_UPLOAD_LIMIT", "audio-upload-limit", in: (64 << 10)...(256 << 20))
+        {
+            configuration.audioUploadLimit = limit
         }
         if let seconds = try number(maxAudioSeconds, "MORSE_MAX_AUDIO_SECONDS", "max-audio-seconds", in: 1...3600) {
             configuration.maxAudioLength = .seconds(seconds)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a bounded time from its committed corpus.
 #
-# Usage: Tests/Fuzz/run.sh [--seconds N] [TARGET...]     targets: decoder encoder proxy (default: all)
+# Usage: Tests/Fuzz/run.sh [--seconds N] [TARGET...]     targets: decoder encoder audio proxy (default: all)
 #   --seconds N   run time per target (default 60; `make fuzz` runs longer)
 # Each harness is compiled into one module with the sources it tests (swiftc -sanitize=fuzzer,address), so the
 # fuzz build needs no package dependencies. New inputs found are kept in a work folder outside the tree; a crash
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(decoder encoder proxy)
+[ ${#targets[@]} -gt 0 ] || targets=(decoder encoder audio proxy)
 work=${MORSE_FUZZ_DIR:-/var/cache/morse-cluster/fuzz}
 mkdir -p "$work" "$here/crashes"
 
@@ -26,12 +26,14 @@ sources_for() {
   case "$1" in
     decoder) find "$root/Sources/MorseCode" -name '*.swift' | sort; echo "$here/FuzzDecoder.swift" ;;
     encoder) find "$root/Sources/MorseCode" -name '*.swift' | sort; echo "$here/FuzzEncoder.swift" ;;
+    # WAV bytes into the audio decoder, whole and as a stream (the entry of the CLI and the upload API).
+    audio) find "$root/Sources/MorseCode" -name '*.swift' | sort; echo "$here/FuzzAudioDecoder.swift" ;;
     # The proxy's pure core and its http_parser callbacks (ParseState); libevent/http_parser via the module map.
     proxy)
       find "$root/Sources/MorseProxy/Core" -name '*.swift' | sort
       echo "$root/Sources/MorseProxy/DataPlane/ParseState.swift"
       echo "$here/FuzzProxyRequest.swift" ;;
-    *) echo "fuzz: unknown target $1 (decoder, encoder, proxy)" >&2; exit 2 ;;
+    *) echo "fuzz: unknown target $1 (decoder, encoder, audio, proxy)" >&2; exit 2 ;;
   esac
 }
 

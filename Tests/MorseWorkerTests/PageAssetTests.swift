@@ -39,6 +39,7 @@ struct PageAssetTests {
             .appendingPathComponent("../../Sources/MorseWorker/Page/Assets").standardized
         for (asset, file) in [
             (PageAssets.script, "page.js"), (PageAssets.style, "page.css"), (PageAssets.icon, "icon.svg"),
+            (PageAssets.listen, "listen.js"), (PageAssets.recorder, "recorder.js"),
         ] {
             let bytes = try Data(contentsOf: folder.appendingPathComponent(file))
             #expect(Array(asset.body.readableBytesView) == Array(bytes), "\(file)")
@@ -47,6 +48,8 @@ struct PageAssetTests {
         #expect(String(buffer: PageAssets.script.body).contains("/api/v1/encode"))
         #expect(String(buffer: PageAssets.style.body).contains("prefers-color-scheme"))
         #expect(String(buffer: PageAssets.icon.body).hasPrefix("<svg"))
+        #expect(String(buffer: PageAssets.listen.body).contains("/api/v1/decode/audio"))
+        #expect(String(buffer: PageAssets.recorder.body).contains("registerProcessor('morse-recorder'"))
     }
 
     @Test func versionedPathsFollowTheContent() {

@@ -21,10 +21,15 @@ struct PageTests {
             #expect(page.text.contains("value=\"decode\""))
             // Nothing is loaded from elsewhere.
             #expect(!page.text.contains("http://") && !page.text.contains("https://"))
-            // The only script and style sheet are the worker's own, linked with a content hash.
+            // The only scripts and style sheet are the worker's own, linked with a content hash.
             #expect(page.text.contains("<script src=\"\(PageAssets.scriptPath)\" defer></script>"))
+            #expect(page.text.contains("<script src=\"\(PageAssets.listen.versionedPath)\" defer></script>"))
             #expect(page.text.contains("<link rel=\"stylesheet\" href=\"\(PageAssets.stylePath)\">"))
-            #expect(page.text.ranges(of: "<script").count == 1)
+            #expect(page.text.ranges(of: "<script").count == 2)
+            // "From sound": its limit and its recorder from the worker, and the API named for a page without script.
+            #expect(page.text.contains("data-upload-limit=\"8388608\""))
+            #expect(page.text.contains("data-recorder=\"\(PageAssets.recorder.versionedPath)\""))
+            #expect(page.text.contains("--data-binary @morse.wav /api/v1/decode/audio"))
             // Labels for every control, and a live region for errors.
             for id in ["text", "alphabet", "wpm", "farnsworth", "tone"] {
                 #expect(page.text.contains("<label for=\"\(id)\"") || page.text.contains("for=\"\(id)\">"))

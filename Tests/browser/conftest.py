@@ -31,13 +31,14 @@ def cluster(tmp_path_factory):
     c.stop()
 
 
-def make_driver(javascript: bool = True, size=DESKTOP, mobile: bool = False) -> webdriver.Chrome:
+def make_driver(javascript: bool = True, size=DESKTOP, mobile: bool = False,
+                extra: tuple[str, ...] = ()) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for argument in (
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
         "--disable-extensions", "--autoplay-policy=no-user-gesture-required", "--lang=en-US",
-        "--force-color-profile=srgb", "--hide-scrollbars", f"--window-size={size[0]},{size[1]}",
+        "--force-color-profile=srgb", "--hide-scrollbars", f"--window-size={size[0]},{size[1]}", *extra,
     ):
         options.add_argument(argument)
     if not javascript:

@@ -1,6 +1,11 @@
 """Acceptance 1: site.yml onto the test bed, a smoke test through the proxy's floating address from the operator
 side, then a second site.yml run that changes nothing."""
 
+import http.client
+import json
+import math
+import struct
+
 from conftest import TIMINGS, playbook, smoke, wait_backends_up
 
 
@@ -23,6 +28,38 @@ def test_smoke_through_the_floating_address(testbed):
     assert summary["rc"] == 0, summary
     served = {name for name, count in summary["workers"].items() if count > 0}
     assert served == set(testbed.groups["workers"]), f"workers that served: {summary['workers']}"
+
+
+def sos_recording(rate: int = 44100, seconds: float = 20.0) -> bytes:
+    """SOS at 20 WPM, 700 Hz, then silence: a 16-bit mono WAV of `seconds` (20 s at 44.1 kHz: 1.7 MiB)."""
+    unit = int(rate * 0.06)
+    keyed = [(True, 1), (False, 1)] * 3 + [(False, 2)] + [(True, 3), (False, 1)] * 3 + [(False, 2)] \
+        + [(True, 1), (False, 1)] * 3
+    samples = bytearray(int(rate * 0.5) * 2)
+    for down, units in keyed:
+        for n in range(units * unit):
+            value = int(12000 * math.sin(2 * math.pi * 700 * n / rate)) if down else 0
+            samples += struct.pack("<h", value)
+    samples += bytes(int(rate * seconds) * 2 - len(samples))
+    return b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVEfmt " + struct.pack(
+        "<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16) + b"data" + struct.pack("<I", len(samples)) + bytes(samples)
+
+
+def test_a_recording_over_the_proxys_default_body_limit_decodes_through_the_front(testbed):
+    """The role sets the proxy's max-body-bytes to the workers' audio upload limit (8 MiB), not its 1 MiB default."""
+    body = sos_recording()
+    assert len(body) > 1024 * 1024
+    connection = http.client.HTTPConnection(testbed.floating_ip, int(testbed.http_port), timeout=60)
+    try:
+        connection.request("POST", "/api/v1/decode/audio", body=body, headers={"Content-Type": "audio/wav"})
+        response = connection.getresponse()
+        answer = response.read()
+    finally:
+        connection.close()
+    assert response.status == 200, answer[:300]
+    result = json.loads(answer)
+    assert result["text"] == "SOS", result
+    assert abs(result["pitchHz"] - 700) < 5, result
 
 
 def test_second_run_changes_nothing(testbed):

@@ -8,7 +8,8 @@
 /// Pipeline: input → ``Downconverter`` (complex baseband, ≈ 2 kHz) → tone search → a 0.6 s delay line (so the
 /// tone is found before the first mark reaches the detector) → envelope at the pitch → marks → characters.
 /// Memory is constant: fixed rings and bounded histories, whatever the length of the input; `feed` works through
-/// its input 4096 samples at a time. Output lags the sound by the delay line plus the gap that ends a character.
+/// its input 4096 samples at a time. Output lags the sound by the delay line plus the gap that ends a character;
+/// the first characters wait until the sender's timing is known (at most 4 s from the first mark).
 ///
 /// ```swift
 /// var decoder = try MorseAudioDecoder(sampleRate: 8000)

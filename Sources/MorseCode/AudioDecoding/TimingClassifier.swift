@@ -12,20 +12,29 @@ import Darwin
 ///   its median) when they are at least 1.8 times apart; a single cluster is dits, or dahs when it is more than
 ///   twice the element gap. A mark is a dah above the geometric mean of dit and dah.
 /// - Element gap: the lowest cluster of the last 32 spaces (a dit when that cluster is not below two dits). A space
-///   longer than two element gaps ends the character, which is decoded at once, with the estimates as they then
-///   are: a gap inside it that they now call a letter gap splits it (the first characters of a recording are
-///   heard before the timing is known, so a first `T` seen as a dit merges with what follows until then).
-/// - Letter and word gaps: the last 16 spaces that ended a character (from 2.2 element gaps), in two clusters at
-///   least 1.6 times apart; a single cluster is letter gaps (words of one letter are rare), the word gap then 7/3
-///   of it, which holds for standard and Farnsworth spacing alike. A word space is written as soon as a gap passes
-///   the geometric mean of the two; before any letter gap is known, when the next character starts (or after 40
-///   dits).
+///   longer than the letter threshold ends the character, which is decoded at once, with the estimates as they
+///   then are: a gap inside it that they now call a letter gap splits it. The letter threshold is two element gaps
+///   until letter gaps are known, then the geometric mean of element and letter gap (a hand's timing varies in
+///   proportion to the length, so the middle in the log domain errs least).
+/// - The first characters are held in one group until the timing is known (8 marks and two gaps that end a
+///   character, or 4 s from the first mark), then split and read together with what all of them taught: a first
+///   dah is not read as a dit, and a one-letter first word keeps its space.
+/// - Letter and word gaps: the last 32 spaces that ended a character (from 2.2 element gaps), in two clusters at
+///   least 1.6 times apart; a single cluster is letter gaps. Standard and Farnsworth spacing alike make the word
+///   gap 7/3 of the letter gap: that alone when no word gap cluster is heard, else weighed with it (a hand's few
+///   word gaps vary most). A word space is written as soon as a gap passes the geometric mean of letter and word
+///   gap; before any letter gap is known, when the next character starts (or after 40 dits).
 /// - Noise: once 8 marks are in, a mark under 0.3 dit is dropped and a gap under 0.3 element gap inside a
 ///   character is bridged (before that, against a dit of 60 ms).
 ///
 /// Everything is in samples of the detector's rate. Speeds from 4 to 80 WPM are followed.
 struct TimingClassifier: Sendable {
     static let maximumElements = 16
+    /// The marks and gaps one held group keeps: the first characters, held until the timing is known, or one
+    /// character of up to ``maximumElements``.
+    static let heldElements = 32
+    /// The longest the first characters are held, from the first mark, in seconds.
+    static let longestHold = 4.0
     static let defaultDitSeconds = 0.060
     /// The speeds it follows: 4–80 WPM.
     static let shortestDitSeconds = 0.015
@@ -43,7 +52,7 @@ struct TimingClassifier: Sendable {
     let alphabet: Alphabet
     private var marks = BoundedHistory(capacity: 32)
     private var spaces = BoundedHistory(capacity: 32)
-    private var longGaps = BoundedHistory(capacity: 16)
+    private var longGaps = BoundedHistory(capacity: 32)
 
     private(set) var dit: Double
     private(set) var dah: Double
@@ -63,6 +72,10 @@ struct TimingClassifier: Sendable {
     private var lastMarkEnd: Double?
     /// A character has ended and the gap after it is not yet known to be a word gap.
     private var spacePending = false
+    /// The first characters are held in one group until the timing is known: 8 marks and two gaps that end a
+    /// character (so that a word gap among them is told from a letter gap), or 4 s of sound, whichever comes first.
+    private var holding = true
+    private var heldLongGaps = 0
     private(set) var charactersDecoded = 0
     /// 0...1, from the envelope's signal-to-noise ratio; set by the decoder.
     var quality = 1.0
@@ -75,9 +88,9 @@ struct TimingClassifier: Sendable {
         elementGap = dit
         markThreshold = 3.0.squareRoot() * dit
         letterThreshold = 2 * dit
-        markLengths = [Double](repeating: 0, count: TimingClassifier.maximumElements)
-        markStarts = [Double](repeating: 0, count: TimingClassifier.maximumElements)
-        gapLengths = [Double](repeating: 0, count: TimingClassifier.maximumElements)
+        markLengths = [Double](repeating: 0, count: TimingClassifier.heldElements)
+        markStarts = [Double](repeating: 0, count: TimingClassifier.heldElements)
+        gapLengths = [Double](repeating: 0, count: TimingClassifier.heldElements)
     }
 
     var capacity: Int {
@@ -110,10 +123,16 @@ struct TimingClassifier: Sendable {
         }
         if let last = lastMarkEnd, mark.start > last {
             let gap = mark.start - last
+            // The held group is as long as one character may be: decode it with what is known.
+            if characterOpen && elementCount >= TimingClassifier.maximumElements && gap > letterThreshold {
+                closeCharacter(into: &output)
+                spacePending = true
+            }
             spaces.append(gap)
             if characterOpen {
                 if gapCount < gapLengths.count { gapLengths[gapCount] = gap }
                 gapCount += 1
+                if gap > letterThreshold { heldLongGaps += 1 }
             } else {
                 recordLongGap(gap)
                 if spacePending, let wordThreshold, gap > wordThreshold { emitSpace(at: last, into: &output) }
@@ -139,7 +158,11 @@ struct TimingClassifier: Sendable {
     mutating func tick(now: Double, into output: inout [Output]) {
         guard let last = lastMarkEnd else { return }
         let gap = now - last
-        if characterOpen && gap > letterThreshold {
+        // Until the timing is known, the first characters are held and decoded together once it is, so the timing
+        // learnt from all of them splits and reads each; a long pause ends the wait.
+        let held =
+            holding && !(isSettled && heldLongGaps >= 2) && now - markStarts[0] < TimingClassifier.longestHold * rate
+        if characterOpen && gap > letterThreshold && (!held || gap > 20 * dit) {
             closeCharacter(into: &output)
             spacePending = true
         }
@@ -163,12 +186,18 @@ struct TimingClassifier: Sendable {
     /// or word gap splits it (the first characters of a recording are heard before the timing is known).
     private mutating func closeCharacter(into output: inout [Output]) {
         characterOpen = false
+        holding = false
         guard elementCount <= markLengths.count else {
-            // More elements than any code has: one unknown character, its code cut at `maximumElements`.
+            // More elements than any code has: one unknown character, its code cut at `heldElements`.
             let code = String(markLengths.map { $0 > markThreshold ? "-" : "." })
             output.append(Output(text: MorseError.placeholder, code: code, start: markStarts[0], confidence: 0))
             charactersDecoded += 1
             return
+        }
+        // The gaps that end characters go into the history first, so that every split and space of a held group is
+        // decided by the estimates all of its gaps give.
+        for index in 0..<max(0, min(gapCount, elementCount - 1)) where gapLengths[index] > letterThreshold {
+            recordLongGap(gapLengths[index])
         }
         var first = 0
         for index in 0..<elementCount {
@@ -177,11 +206,8 @@ struct TimingClassifier: Sendable {
             guard last || gap > letterThreshold else { continue }
             emitCharacter(elements: first...index, into: &output)
             first = index + 1
-            if !last {
-                recordLongGap(gap)
-                if let wordThreshold, gap > wordThreshold {
-                    emitSpace(at: markStarts[index] + markLengths[index], into: &output)
-                }
+            if !last, let wordThreshold, gap > wordThreshold {
+                emitSpace(at: markStarts[index] + markLengths[index], into: &output)
             }
         }
     }
@@ -258,16 +284,30 @@ struct TimingClassifier: Sendable {
         dah = min(max(dah, 2 * dit), 5 * dit)
         elementGap = min(max(elementGap, dit / 2), 2 * dit)
         markThreshold = (dit * dah).squareRoot()
-        letterThreshold = 2 * elementGap
+        updateLetterThreshold()
+    }
+
+    /// Between the element gap and the letter gap: their geometric mean once letter gaps have been heard (a hand's
+    /// timing varies in proportion to the length, so the middle in the log domain errs least), two element gaps
+    /// before.
+    private mutating func updateLetterThreshold() {
+        guard let letterGap, letterGap > elementGap else {
+            letterThreshold = 2 * elementGap
+            return
+        }
+        letterThreshold = min(max((elementGap * letterGap).squareRoot(), 1.6 * elementGap), 3 * elementGap)
     }
 
     private mutating func updateGapEstimates() {
         // Against the element gap as it is now: gaps recorded while it was underestimated drop out.
         guard let clusters = longGaps.twoClusters(minimumRatio: 1.6, atLeast: 2.2 * elementGap) else { return }
         let letter = clusters.low
-        let word = clusters.high > clusters.low ? clusters.high : 7 * letter / 3
+        // Both standard and Farnsworth spacing make the word gap 7/3 of the letter gap; a hand's word gaps are
+        // fewer and vary more than its letter gaps, so what was heard is weighed with that ratio (geometric mean).
+        let word = clusters.high > clusters.low ? (clusters.high * 7 * letter / 3).squareRoot() : 7 * letter / 3
         letterGap = letter
         wordGap = word
         wordThreshold = (letter * word).squareRoot()
+        updateLetterThreshold()
     }
 }

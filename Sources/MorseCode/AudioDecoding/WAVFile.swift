@@ -63,6 +63,21 @@ public struct WAVFile: Sendable {
             offset = body + declared + (declared & 1)
         }
         guard let format else { throw .noFormatChunk }
+        let encoding = try WAVFile.encoding(of: format)
+        guard let data else { throw .noDataChunk }
+        let count = data.length / encoding.bytesPerSample
+        try WAVFile.checkLength(samples: count, sampleRate: format.rate)
+        self.sampleRate = format.rate
+        self.encoding = encoding
+        self.sampleCount = count
+        self.isTruncated = data.truncated
+        self.bytes = bytes
+        self.dataStart = data.start
+    }
+
+    /// The sample encoding of a parsed `fmt ` chunk, if the decoder can read it: PCM or float, mono, a sample rate
+    /// it decodes.
+    static func encoding(of format: (tag: Int, channels: Int, rate: Int, bits: Int)) throws(WAVError) -> Encoding {
         let encoding: Encoding
         switch (format.tag, format.bits) {
         case (1, 8): encoding = .unsigned8
@@ -76,20 +91,16 @@ public struct WAVFile: Sendable {
         }
         guard format.channels == 1 else { throw .notMono(channels: format.channels) }
         guard MorseAudioDecoder.sampleRates.contains(format.rate) else { throw .unsupportedSampleRate(format.rate) }
-        guard let data else { throw .noDataChunk }
-        let count = data.length / encoding.bytesPerSample
-        let minimum = Int((WAVFile.minimumSeconds * Double(format.rate)).rounded(.up))
-        guard count >= minimum else { throw .tooShort(samples: count, sampleRate: format.rate, minimum: minimum) }
-        self.sampleRate = format.rate
-        self.encoding = encoding
-        self.sampleCount = count
-        self.isTruncated = data.truncated
-        self.bytes = bytes
-        self.dataStart = data.start
+        return encoding
+    }
+
+    static func checkLength(samples count: Int, sampleRate: Int) throws(WAVError) {
+        let minimum = Int((WAVFile.minimumSeconds * Double(sampleRate)).rounded(.up))
+        guard count >= minimum else { throw .tooShort(samples: count, sampleRate: sampleRate, minimum: minimum) }
     }
 
     /// Format tag (the sub-format's for WAVE_FORMAT_EXTENSIBLE), channels, sample rate and bits per sample.
-    private static func parseFormat(
+    static func parseFormat(
         _ bytes: [UInt8], _ start: Int, _ length: Int
     ) throws(WAVError) -> (tag: Int, channels: Int, rate: Int, bits: Int) {
         guard length >= 16 else { throw .invalidFormatChunk(size: length) }
@@ -131,7 +142,7 @@ public struct WAVFile: Sendable {
         }
     }
 
-    private static func sample(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int, _ encoding: Encoding) -> Float {
+    static func sample(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int, _ encoding: Encoding) -> Float {
         switch encoding {
         case .unsigned8:
             return (Float(bytes[at]) - 128) / 128
@@ -154,7 +165,7 @@ public struct WAVFile: Sendable {
 
     // MARK: - Little-endian fields, 0 past the end
 
-    private static func tag(_ bytes: [UInt8], _ at: Int) -> String {
+    static func tag(_ bytes: [UInt8], _ at: Int) -> String {
         guard at >= 0, at <= bytes.count - 4 else { return "" }
         return String(decoding: bytes[at..<at + 4], as: UTF8.self)
     }
@@ -164,7 +175,7 @@ public struct WAVFile: Sendable {
         return UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
     }
 
-    private static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+    static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         guard at >= 0, at <= bytes.count - 4 else { return 0 }
         return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3])
             << 24
@@ -186,6 +197,8 @@ public enum WAVError: Error, Equatable, Sendable, CustomStringConvertible {
     case notMono(channels: Int)
     case unsupportedSampleRate(Int)
     case tooShort(samples: Int, sampleRate: Int, minimum: Int)
+    /// Read as a stream (``WAVStreamReader``), the samples came before their format.
+    case dataBeforeFormat
 
     public var description: String {
         switch self {
@@ -204,6 +217,9 @@ public enum WAVError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedSampleRate(let rate):
             "sample rate \(rate) Hz is not supported: use \(MorseAudioDecoder.sampleRates.lowerBound)-"
                 + "\(MorseAudioDecoder.sampleRates.upperBound) Hz"
+        case .dataBeforeFormat:
+            "the WAV file's 'data' chunk comes before its 'fmt ' chunk, so it cannot be read as it arrives; "
+                + "write it with the format first (sox in.wav out.wav does)"
         case .tooShort(let samples, let rate, let minimum):
             "the recording is too short: \(samples) samples (\(samples * 1000 / max(1, rate)) ms) at \(rate) Hz; "
                 + "at least \(Int(WAVFile.minimumSeconds * 1000)) ms (\(minimum) samples) is needed"

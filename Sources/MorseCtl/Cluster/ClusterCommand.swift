@@ -103,7 +103,9 @@ struct ClusterUp: AsyncParsableCommand {
                 name: "proxy", executable: bin.appendingPathComponent("morse-proxy"),
                 arguments: ["--listen", "\(host):\(proxyPort)", "--admin", "\(host):\(adminPort)"] + backends
                     + ["--health-path", "/readyz", "--health-interval", "1s", "--rise", "2", "--fall", "2"]
-                    + ["--upgrade-socket", upgradeSocket],
+                    + ["--upgrade-socket", upgradeSocket]
+                    // The workers' audio upload limit (morse-worker --audio-upload-limit), not the proxy's 1 MiB.
+                    + ["--max-body-bytes", "8MiB"],
                 takeOverArguments: ["--take-over", upgradeSocket]))
 
         let supervisor = Supervisor(specs: specs)

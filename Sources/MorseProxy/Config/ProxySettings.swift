@@ -56,8 +56,9 @@ extension ProxySetting {
             help: "Header fields per request at most; beyond: 431.", doc: "header fields per request; beyond: `431`"),
         ProxySetting(
             "max-body-bytes", \.maxBodyBytes, .size,
-            help: "Request body (Content-Length or chunked total) at most; beyond: 413.",
-            doc: "request body (Content-Length or chunked total); beyond: `413`"),
+            help: "Request body (Content-Length or chunked total) at most; beyond: 413 naming the limit.",
+            doc: "request body (Content-Length or chunked total); beyond: `413` naming the limit. Every shipped "
+                + "configuration sets `8MiB`, the workers' audio upload limit (`morse-worker --audio-upload-limit`)"),
         ProxySetting(
             "client-header-timeout", \.clientHeaderTimeoutMs, .duration,
             help: "Time from a request's first byte to the end of its head; beyond: 408 and close.",

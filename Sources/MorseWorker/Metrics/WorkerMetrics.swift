@@ -30,6 +30,9 @@ public final class WorkerMetrics: Sendable {
     let inFlight: Meter
     let messagesWritten: CoreMetrics.Counter
     let storeQueries: CoreMetrics.Gauge
+    /// Seconds of sound `POST /api/v1/decode/audio` has decoded: with the route's request duration, the real-time
+    /// factor an operator sizes workers by.
+    let audioDecodedSeconds: CoreMetrics.FloatingPointCounter
 
     /// A worker's own registry, which `/metrics` shows.
     public convenience init() {
@@ -48,10 +51,16 @@ public final class WorkerMetrics: Sendable {
         inFlight = Meter(label: "morse_http_requests_in_flight", factory: factory)
         messagesWritten = CoreMetrics.Counter(label: "morse_messages_written_total", factory: factory)
         storeQueries = CoreMetrics.Gauge(label: "morse_store_queries", factory: factory)
+        audioDecodedSeconds = CoreMetrics.FloatingPointCounter(
+            label: "morse_audio_decoded_seconds_total", factory: factory)
     }
 
     /// The exporter's global factory, to bootstrap `MetricsSystem` with.
     public var metricsFactory: any MetricsFactory { factory }
+
+    func audioDecoded(seconds: Double) {
+        audioDecodedSeconds.increment(by: seconds)
+    }
 
     func record(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
         let key = RouteKey(route: route, method: method, status: status)

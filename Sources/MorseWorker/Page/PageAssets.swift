@@ -1,8 +1,8 @@
 import Hummingbird
 
-/// The page's script, style sheet and icon, served by the worker itself under `/static/`.
+/// The page's scripts, style sheet and icon, served by the worker itself under `/static/`.
 ///
-/// They are real files beside this one (`Assets/page.js`, `Assets/page.css`, `Assets/icon.svg`), checked by
+/// They are real files beside this one (`Assets/page.js`, `listen.js`, `recorder.js`, `page.css`, `icon.svg`), checked by
 /// `scripts/lint-web.sh`, and compiled into the binary by SwiftPM (`.embedInCode` in `Package.swift`, which makes
 /// `PackageResources`): the deployed worker has no files beside it. Their URLs carry a hash of their content, so a
 /// browser may keep them for a year: a new build changes the URL.
@@ -31,7 +31,13 @@ enum PageAssets {
     static let style = Asset(
         path: "/static/page.css", contentType: "text/css; charset=utf-8", bytes: PackageResources.page_css)
     static let icon = Asset(path: "/static/icon.svg", contentType: "image/svg+xml", bytes: PackageResources.icon_svg)
-    static let all = [script, style, icon]
+    /// The "From sound" panel, and the AudioWorklet it records the microphone with.
+    static let listen = Asset(
+        path: "/static/listen.js", contentType: "text/javascript; charset=utf-8", bytes: PackageResources.listen_js)
+    static let recorder = Asset(
+        path: "/static/recorder.js", contentType: "text/javascript; charset=utf-8",
+        bytes: PackageResources.recorder_js)
+    static let all = [script, style, icon, listen, recorder]
 
     static var scriptPath: String { script.versionedPath }
     static var stylePath: String { style.versionedPath }

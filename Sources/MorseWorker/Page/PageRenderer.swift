@@ -5,6 +5,8 @@ import MorseStore
 /// everything it shows.
 struct PageRenderer {
     let workerName: String
+    /// The largest recording the "From sound" panel may send (the worker's `audioUploadLimit`).
+    var audioUploadLimit = WorkerConfiguration().audioUploadLimit
 
     enum Mode: String {
         case encode, decode
@@ -107,6 +109,7 @@ struct PageRenderer {
                 </section>
                 \(result(state))
                 </form>
+                \(listenPanel())
                 """)
     }
 
@@ -202,6 +205,34 @@ struct PageRenderer {
               </div>
               <p class="sr-only" id="status" aria-live="polite"></p>
             </section>
+            """
+    }
+
+    /// "From sound": Morse decoded from a WAV file or the microphone by `POST /api/v1/decode/audio` (listen.js);
+    /// the controls need script, so without it the panel says how to use the API instead.
+    private func listenPanel() -> String {
+        let limit = AudioDecodeRoute.describe(limit: audioUploadLimit)
+        return """
+            <section class="panel listen-panel" id="listen" aria-labelledby="listen-title" \
+            data-upload-limit="\(audioUploadLimit)" data-upload-limit-text="\(HTML.escape(limit))" \
+            data-recorder="\(PageAssets.recorder.versionedPath)">
+              <div class="result-head"><h2 id="listen-title">From sound</h2></div>
+              <p class="hint">Morse from a WAV recording or from the microphone: the speed and the tone are found by \
+            themselves.<span class="no-js-only"> This needs JavaScript; without it, send the file to the API: \
+            <code>curl -H 'Content-Type: audio/wav' --data-binary @morse.wav /api/v1/decode/audio</code></span></p>
+              <div class="listen-actions js-only">
+                <input type="file" id="wav-file" class="sr-only" accept=".wav,audio/wav,audio/x-wav,audio/wave">
+                <label class="button secondary" for="wav-file">Decode a WAV file</label>
+                <button type="button" class="secondary" id="record" aria-pressed="false">Record</button>
+              </div>
+              <p class="listen-status hint" id="listen-status" role="status" aria-live="polite"></p>
+              <div class="result-box js-only"><pre id="heard" class="empty"></pre></div>
+              <dl class="listen-facts js-only">
+                <div><dt>Speed</dt><dd id="heard-wpm">–</dd></div><div><dt>Pitch</dt><dd id="heard-pitch">–</dd></div>
+              </dl>
+              <p id="listen-error" class="error-message" role="alert"></p>
+            </section>
+            <script src="\(PageAssets.listen.versionedPath)" defer></script>
             """
     }
 

@@ -6,7 +6,11 @@ import MorseStore
 struct PageRoutes: Sendable {
     let dependencies: WorkerDependencies
 
-    var renderer: PageRenderer { PageRenderer(workerName: dependencies.configuration.name) }
+    var renderer: PageRenderer {
+        PageRenderer(
+            workerName: dependencies.configuration.name,
+            audioUploadLimit: dependencies.configuration.audioUploadLimit)
+    }
 
     func register(on router: Router<some RequestContext>) {
         AssetRoutes().register(on: router)

@@ -55,6 +55,13 @@ struct Translator: Sendable {
         }
     }
 
+    /// The database's rows for every code of `morse`: the alphabet to read Morse heard in a recording with.
+    func decodingAlphabet(for morse: String, alphabet name: String) async throws(APIError) -> Alphabet {
+        try await alphabet { () async throws(AlphabetSource.Failure) in
+            try await source.alphabet(named: name, toDecode: morse)
+        }
+    }
+
     private func alphabet(
         _ body: () async throws(AlphabetSource.Failure) -> Alphabet
     ) async throws(APIError) -> Alphabet {
