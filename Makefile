@@ -43,10 +43,11 @@ release: deps ## Release build: morse-worker, morse-proxy, morse (static runtime
 	MORSE_TESTBED_SCRATCH=$(RELEASE_SCRATCH) cluster/testbed/build > /dev/null
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) --product morse
 
-lint: ## Swift (swift-format), the page's JavaScript and CSS, and the Python (ruff): each linter's own script
+lint: ## Swift (swift-format), the page's JavaScript and CSS, the Python (ruff), .gitlab-ci.yml (GitLab's schema): each linter's own script
 	$(SWIFT) format lint --strict --recursive Sources Tests
 	scripts/lint-web.sh
 	scripts/lint-python.sh
+	scripts/lint-ci.sh
 
 format: ## Reformat the Swift sources in place
 	$(SWIFT) format format --in-place --recursive Sources Tests
