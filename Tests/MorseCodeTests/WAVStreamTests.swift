@@ -60,9 +60,12 @@ import Testing
         W.riff(W.chunk("fmt ", W.format() + [UInt8](repeating: 9, count: 41)) + W.chunk("data", W.toneData)),
     ]
 
+    /// Split into pieces of 1-7 bytes, the files' first 6000 bytes only (cut off: a truncated `data` chunk, which
+    /// the stream must read as the whole-file reader does): byte by byte, whole files would take seconds.
     @Test(arguments: [1, 2, 3, 7, 44, 4096, 1 << 20])
     func sameSamplesAsTheWholeFileHoweverSplit(split: Int) throws {
-        for (index, bytes) in Self.files.enumerated() {
+        for (index, file) in Self.files.enumerated() {
+            let bytes = split < 44 ? Array(file.prefix(6000)) : file
             #expect(Self.same(bytes, split: split), "file \(index)")
             #expect(try Self.stream(bytes, split: split).get().samples.count > 0)
         }
