@@ -72,7 +72,7 @@ struct DecodeAudio: ParsableCommand {
         } else {
             try printer.end()
         }
-        if decoder.result([]).pitchHz == nil {
+        if audio.pitchHz == nil {
             StandardStreams.error(
                 "morse decode-audio: warning: \(input.name): no Morse tone found in "
                     + "\((decoder.durationSeconds * 10).rounded() / 10) s of sound")

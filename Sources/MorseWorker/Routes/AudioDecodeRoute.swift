@@ -15,6 +15,12 @@ struct AudioDecodeRoute: Sendable {
     /// The media types of WAV in use: the registered one and the ones browsers and tools send.
     static let wavTypes: Set<String> = ["audio/wav", "audio/wave", "audio/x-wav", "audio/vnd.wave"]
     let dependencies: WorkerDependencies
+    /// Made once, not per request; the same settings as `morse decode-audio --json` (keys sorted).
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     func register(on router: Router<some RequestContext>) {
         router.post(RouterPath(Self.path)) { request, _ in
@@ -75,9 +81,7 @@ struct AudioDecodeRoute: Sendable {
         let audio = heard.reading(with: alphabet)
         dependencies.metrics.audioDecoded(seconds: audio.durationSeconds)
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return .json(Array(try encoder.encode(audio)))
+            return .json(Array(try Self.encoder.encode(audio)))
         } catch {
             throw APIError(status: .internalServerError, code: "internal", message: "cannot write the result: \(error)")
         }
