@@ -44,29 +44,63 @@ flags_for() {
   esac
 }
 
-total_runs=0
-for target in "${targets[@]}"; do
-  sources=$(sources_for "$target")
-  binary="$work/fuzz-$target"
-  echo "fuzz: building $target" >&2
+# Build every target, then run them, each step as many at a time as there are processors: a swiftc of these
+# sources and a libFuzzer process each keep one busy, so each target still gets its whole time on a processor of
+# its own.
+slots=$(nproc)
+# build_one TARGET: the instrumented binary in the work folder, its seed corpus beside it.
+build_one() {
+  local sources
+  sources=$(sources_for "$1")
   # shellcheck disable=SC2046,SC2086  # the source lists and flags are word lists
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$target" $(flags_for "$target") \
-    $sources -o "$binary" 2> "$work/build-$target.log" \
-    || { cat "$work/build-$target.log" >&2; exit 1; }
-  corpus="$work/corpus-$target"
-  mkdir -p "$corpus"
-  cp -n "$here/Corpus/$target/"* "$corpus/" 2>/dev/null || true
-  [ -d "$here/Regressions/$target" ] && cp -n "$here/Regressions/$target/"* "$corpus/" 2>/dev/null || true
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$1" $(flags_for "$1") \
+    $sources -o "$work/fuzz-$1" 2> "$work/build-$1.log"
+  mkdir -p "$work/corpus-$1"
+  cp -n "$here/Corpus/$1/"* "$work/corpus-$1/" 2>/dev/null || true
+  if [ -d "$here/Regressions/$1" ]; then cp -n "$here/Regressions/$1/"* "$work/corpus-$1/" 2>/dev/null || true; fi
+}
+pids=()
+for target in "${targets[@]}"; do
+  sources_for "$target" > /dev/null   # an unknown target fails here, before anything starts
+  while [ "$(jobs -rp | wc -l)" -ge "$slots" ]; do wait -n || true; done
+  echo "fuzz: building $target" >&2
+  build_one "$target" &
+  pids+=($!)
+done
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || { cat "$work/build-${targets[$i]}.log" >&2; echo "fuzz: building ${targets[$i]} failed" >&2; exit 1; }
+done
+
+# fuzz_one TARGET: runs it for the given time; its log in the work folder, a crash's input in Tests/Fuzz/crashes/.
+fuzz_one() {
+  "$work/fuzz-$1" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+    -artifact_prefix="$here/crashes/$1-" "$work/corpus-$1" > "$work/run-$1.log" 2>&1
+}
+pids=()
+names=()
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$slots" ]; do wait -n || true; done
   echo "fuzz: running $target for ${seconds}s" >&2
+  fuzz_one "$target" &
+  pids+=($!)
+  names+=("$target")
+done
+total_runs=0
+failed=()
+for i in "${!pids[@]}"; do
+  target=${names[$i]}
   log="$work/run-$target.log"
-  if ! "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-      -artifact_prefix="$here/crashes/$target-" "$corpus" > "$log" 2>&1; then
+  if ! wait "${pids[$i]}"; then
     tail -n 40 "$log" >&2
-    echo "fuzz: $target FAILED: see Tests/Fuzz/crashes/" >&2
-    exit 1
+    failed+=("$target")
+    continue
   fi
   runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' | tail -1)
   total_runs=$((total_runs + ${runs:-0}))
   echo "fuzz: $target: ${runs:-0} executions in ${seconds}s, 0 crashes"
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: ${failed[*]} FAILED: see Tests/Fuzz/crashes/" >&2
+  exit 1
+fi
 echo "fuzz: ${#targets[@]} targets, $total_runs executions, 0 crashes"
