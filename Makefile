@@ -25,7 +25,7 @@ TESTBED_INVENTORY = $(or $(MORSE_TESTBED_INVENTORY),ansible/inventory/testbed/ho
 INVENTORY := $(or $(INVENTORY),$(TESTBED_INVENTORY))
 
 .PHONY: help deps deps-test build release lint format run test test-fast test-swift test-e2e test-heat test-fuzz fuzz test-testbed testbed-up testbed-down deploy status ssh-config restore \
-	bench bench-core bench-audio test-bench test-bench-audio test-browser test-hostile sanitize test-sanitize
+	bench bench-core bench-audio test-bench test-bench-audio test-browser test-hostile sanitize test-sanitize test-images images
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,7 +41,6 @@ build: deps ## Debug build of every product
 
 release: deps ## Release build: morse-worker, morse-proxy, morse (static runtime) and morsectl
 	MORSE_TESTBED_SCRATCH=$(RELEASE_SCRATCH) cluster/testbed/build > /dev/null
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) --product morse
 
 lint: ## Swift (swift-format), the page's JavaScript and CSS, the Python (ruff), .gitlab-ci.yml (GitLab's schema): each linter's own script
 	$(SWIFT) format lint --strict --recursive Sources Tests
@@ -56,7 +55,7 @@ run: release ## Run the cluster locally: proxy :8080, workers :8081.. (WORKERS=3
 	$(MORSECTL) cluster up --bin-dir $(RELEASE_BIN) --workers $(WORKERS) --proxy-port $(PROXY_PORT) \
 		--worker-port $(WORKER_PORT) --admin-port $(ADMIN_PORT)
 
-test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-hostile test-sanitize test-testbed test-bench test-bench-audio ## Run every test (installs what they need)
+test: deps-test lint build test-swift test-e2e test-heat test-fuzz test-browser test-hostile test-sanitize test-testbed test-images test-bench test-bench-audio ## Run every test (installs what they need)
 
 # Two runs of one build: the core's tests (seconds of CPU each in a debug build: the audio decoder's recordings, the
 # property tests) in a process of their own, so that they do not hold the two threads of Swift's cooperative pool
@@ -94,6 +93,14 @@ fuzz: ## Long fuzzing runs (FUZZ_SECONDS per target, default 1800)
 # and use the release binaries; `MORSE_TESTBED_CONFIGURATION=release Tests/testbed/run.sh` deploys those instead.
 test-testbed: build ## Ansible on a real multi-host test bed (systemd-nspawn in network namespaces); needs root
 	MORSE_TESTBED_CONFIGURATION=debug Tests/testbed/run.sh
+
+# After the test bed in `make test`: both run the debug build linked with the static Swift runtime, linked once.
+test-images: build ## The OCI images built with podman, run from their own root file systems with systemd-nspawn: requests through a proxy image to two worker images
+	Tests/containers/run.sh
+
+images: release ## OCI images localhost/morse-worker, morse-proxy and morse (podman, COPY-only over a debootstrap base; docs/containers.md)
+	@scripts/install-deps.sh images
+	containers/build --bin-dir $(RELEASE_BIN)
 
 testbed-up: ## Start the test bed: bastion, proxy, web1, web2, db as containers in network namespaces
 	cluster/testbed/up

@@ -2,14 +2,16 @@
 # Installs what the build and the tests need on Debian 12 with the Swift toolchain, idempotently: a package
 # already present costs nothing, and apt is only called (with one `apt-get update`) when something is missing.
 #
-# Usage: scripts/install-deps.sh [GROUP...]     groups: build (default), test, bench, all
+# Usage: scripts/install-deps.sh [GROUP...]     groups: build (default), test, images, bench, all
 set -euo pipefail
 
 declare -A groups=(
   # Libraries the Swift targets link: libevent and http-parser for the proxy, SQLite for the embedded store.
   [build]="libevent-dev libhttp-parser-dev libsqlite3-dev pkg-config"
   # Servers and tools the tests start for real: PostgreSQL, load generators, the peers the proxy is compared to.
-  [test]="postgresql wrk haproxy nginx-light bc curl python3-venv procps iproute2 psmisc debootstrap systemd-container nftables openssh-client binutils"
+  [test]="postgresql wrk haproxy nginx-light bc curl python3-venv procps iproute2 psmisc debootstrap systemd-container nftables openssh-client binutils podman"
+  # Container images: podman builds them over a base made with debootstrap; strip trims the binaries' copies.
+  [images]="podman debootstrap binutils"
   [bench]="wrk haproxy nginx-light nghttp2-client bc linux-perf multimon-ng sox"
 )
 
@@ -21,7 +23,7 @@ for group in "$@"; do
   elif [ -n "${groups[$group]:-}" ]; then
     wanted+=(${groups[$group]})
   else
-    echo "install-deps: unknown group '$group' (build, test, bench, all)" >&2
+    echo "install-deps: unknown group '$group' (build, test, images, bench, all)" >&2
     exit 2
   fi
 done
