@@ -42,7 +42,7 @@ def test_each_image_declares_its_version_source_user_and_health_check(images):
         assert f"morse:x:{uid}:{gid}:" in passwd, f"{name}: uid {uid} is not the image's user morse"
         if name in SERVICES:
             # podman keeps HEALTHCHECK only in the docker format (containers/build: --format docker).
-            assert image.healthcheck[0] == "CMD", f"{name}: HEALTHCHECK is {image.healthcheck}"
+            assert image.healthcheck[:1] == ["CMD"], f"{name}: HEALTHCHECK is {image.healthcheck}"
             assert Path(image.root, image.healthcheck[1].lstrip("/")).is_file(), image.healthcheck
         else:
             assert image.healthcheck == ["NONE"], f"{name} is a command, not a service: {image.healthcheck}"
