@@ -77,18 +77,16 @@ fuzz_one() {
     -artifact_prefix="$here/crashes/$1-" "$work/corpus-$1" > "$work/run-$1.log" 2>&1
 }
 pids=()
-names=()
 for target in "${targets[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge "$slots" ]; do wait -n || true; done
   echo "fuzz: running $target for ${seconds}s" >&2
   fuzz_one "$target" &
   pids+=($!)
-  names+=("$target")
 done
 total_runs=0
 failed=()
 for i in "${!pids[@]}"; do
-  target=${names[$i]}
+  target=${targets[$i]}
   log="$work/run-$target.log"
   if ! wait "${pids[$i]}"; then
     tail -n 40 "$log" >&2
